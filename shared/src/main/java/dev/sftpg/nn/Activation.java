@@ -1,0 +1,48 @@
+package dev.sftpg.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Locale;
+
+/** Element-wise nonlinearities with their derivatives, written into caller-owned buffers (no allocation). */
+public enum Activation {
+    RELU, SOFTPLUS, IDENTITY;
+
+    /** out = act(pre). */
+    public void apply(INDArray pre, INDArray out) {
+        switch (this) {
+            case RELU -> Nd4j.getExecutioner().exec(new RectifiedLinear(pre, out, 0.0));
+            case SOFTPLUS -> Nd4j.getExecutioner().exec(new SoftPlus(pre, out));
+            case IDENTITY -> out.assign(pre);
+        }
+    }
+
+    /** grad = grad * act'(pre), in place; {@code scratch} has pre's shape. */
+    public void backward(INDArray pre, INDArray grad, INDArray scratch) {
+        switch (this) {
+            case RELU -> {
+                Nd4j.getExecutioner().exec(new Step(pre, scratch, 0.0));
+                grad.muli(scratch);
+            }
+            case SOFTPLUS -> {
+                Nd4j.getExecutioner().exec(new Sigmoid(pre, scratch));
+                grad.muli(scratch);
+            }
+            case IDENTITY -> {
+            }
+        }
+    }
+
+    public static Activation parse(String s) {
+        try {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown activation '" + s + "' (choose relu, softplus or identity)");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.sftpg.sampler;
+
+import dev.sftpg.nn.Network;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a {@link SamplerRecord} with a noise-prediction network: x_{i+1} = a_i x_i + b_i eps(x_i, tau_i) + s_i z.
+ * Noise comes from a seeded host generator, so a seed reproduces a batch exactly on any backend.
+ */
+public final class TrajectorySampler {
+    private TrajectorySampler() {
+    }
+
+    /**
+     * Samples {@code n} points of dimension {@code dim}.
+     *
+     * @param keepStates keep every intermediate state (for policy-gradient rollouts) or only the final one
+     */
+    public static Trajectory sample(Network net, SamplerRecord rec, int n, long seed, boolean keepStates) {
+        int dim = net.inputDim();
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] host = new float[n * dim];
+        INDArray x = gaussian(rng, host, n, dim);
+        INDArray noise = Nd4j.create(DataType.FLOAT, n, dim);
+        INDArray scaledEps = Nd4j.create(DataType.FLOAT, n, dim);
+        INDArray[] states = new INDArray[keepStates ? rec.steps() + 1 : 1];
+        if (keepStates) states[0] = x.dup();
+        float[] tau = new float[n];
+        for (int i = 0; i < rec.steps(); i++) {
+            Arrays.fill(tau, (float) rec.tau(i));
+            INDArray eps = net.forward(x, tau);
+            eps.mul(rec.b(i), scaledEps);
+            x.muli(rec.a(i)).addi(scaledEps);
+            if (rec.s(i) > 0) {
+                fillGaussian(rng, host);
+                noise.assign(Nd4j.create(host, new long[]{n, dim}, DataType.FLOAT));
+                x.addi(noise.muli(rec.s(i)));
+            }
+            if (keepStates) states[i + 1] = x.dup();
+        }
+        if (!keepStates) states[0] = x;
+        return new Trajectory(rec, states);
+    }
+
+    /** Samples in chunks of at most {@code batch} rows (bounded memory), returning the final points on the host. */
+    public static float[] sampleFinal(Network net, SamplerRecord rec, int n, int batch, long seed) {
+        int dim = net.inputDim();
+        float[] out = new float[n * dim];
+        SplittableRandom seeds = new SplittableRandom(seed);
+        for (int start = 0; start < n; start += batch) {
+            int rows = Math.min(batch, n - start);
+            INDArray last = sample(net, rec, rows, seeds.nextLong(), false).last();
+            System.arraycopy(last.dup().data().asFloat(), 0, out, start * dim, rows * dim);
+        }
+        return out;
+    }
+
+    private static INDArray gaussian(SplittableRandom rng, float[] host, int n, int dim) {
+        fillGaussian(rng, host);
+        return Nd4j.create(host.clone(), new long[]{n, dim}, DataType.FLOAT);
+    }
+
+    /** Standard normal floats by Box-Muller (SplittableRandom has no nextGaussian on Java 17). */
+    static void fillGaussian(SplittableRandom rng, float[] out) {
+        for (int i = 0; i < out.length; i += 2) {
+            double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
+            double r = Math.sqrt(-2 * Math.log(u1));
+            out[i] = (float) (r * Math.cos(2 * Math.PI * u2));
+            if (i + 1 < out.length) out[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.sftpg.nn;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Hand-written backprop against central finite differences, in double precision, for every architecture. */
+class GradientCheckTest {
+
+    static Stream<MlpSpec> specs() {
+        return Stream.of(
+                new MlpSpec(2, 6, 3, 2, Activation.SOFTPLUS, new TimeConditioning.OneHot(4), false, false, true), // reference toy eps
+                new MlpSpec(2, 5, 2, 2, Activation.SOFTPLUS, new TimeConditioning.Sinusoidal(6, 100), false, true, true), // continuous eps
+                new MlpSpec(2, 7, 2, 1, Activation.RELU, null, false, false, false), // critic
+                new MlpSpec(2, 6, 2, 1, Activation.RELU, new TimeConditioning.OneHot(3), true, false, true)); // value
+    }
+
+    /** loss = sum(out * weights): its gradient w.r.t. out is exactly {@code weights}. */
+    private static double loss(ConditionalMlp net, INDArray x, float[] tau, INDArray weights) {
+        return net.forward(x, tau).mul(weights).sumNumber().doubleValue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void analyticGradientsMatchFiniteDifferences(MlpSpec spec) {
+        ConditionalMlp net = spec.build(7, DataType.DOUBLE);
+        int batch = 5;
+        Random r = new Random(3);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, batch, spec.inputDim()).subi(0.5).muli(2);
+        float[] tau = new float[batch];
+        if (spec.conditioning() instanceof TimeConditioning.OneHot oh)
+            for (int i = 0; i < batch; i++) tau[i] = r.nextInt(oh.steps());
+        else
+            for (int i = 0; i < batch; i++) tau[i] = 10 * r.nextFloat();
+        INDArray weights = Nd4j.rand(DataType.DOUBLE, batch, spec.outputDim()).subi(0.5);
+
+        ParameterStore store = net.parameters();
+        store.zeroGrads();
+        net.forward(x, tau);
+        net.backward(weights);
+        double[] analytic = store.flatGrads().dup().data().asDouble();
+        // accumulate semantics: a second backward doubles the gradient
+        net.forward(x, tau);
+        net.backward(weights);
+        double[] twice = store.flatGrads().dup().data().asDouble();
+
+        INDArray p = store.flatParams();
+        double h = 1e-6;
+        int checked = 0;
+        for (int i = 0; i < p.length(); i++) {
+            double orig = p.getDouble(0, i);
+            p.putScalar(0, i, orig + h);
+            double up = loss(net, x, tau, weights);
+            p.putScalar(0, i, orig - h);
+            double down = loss(net, x, tau, weights);
+            p.putScalar(0, i, orig);
+            double numeric = (up - down) / (2 * h);
+            assertEquals(numeric, analytic[i], 1e-6 + 1e-5 * Math.abs(numeric), "parameter index " + i);
+            assertEquals(2 * analytic[i], twice[i], 1e-9 + 1e-9 * Math.abs(analytic[i]));
+            if (Math.abs(numeric) > 1e-8) checked++;
+        }
+        assertTrue(checked > p.length() / 3, "most gradients should be non-zero, got " + checked + " of " + p.length());
+    }
+}
