@@ -1,0 +1,153 @@
+package dev.sftpg.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds a {@link Config} from, in increasing precedence: schema defaults, a preset (JSON file or built-in
+ * name), environment variables {@code SFTPG_<KEY>} (dots become underscores, upper case), and
+ * {@code --set key=value}. Every problem is collected and reported at once, before any work starts.
+ */
+public final class ConfigLoader {
+    /** Environment variables that configure the launcher itself, not a run. */
+    public static final List<String> LAUNCHER_VARIABLES = List.of("SFTPG_JAVA_OPTS", "SFTPG_REBUILD", "SFTPG_JAR", "SFTPG_HOME");
+    private static final String ENV_PREFIX = "SFTPG_";
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * @param preset a path to a JSON file, or the name of a built-in preset ("swissroll"); null for the default
+     * @param sets   "key=value" overrides
+     * @param env    the environment (System.getenv() in production)
+     */
+    public static Config load(String preset, List<String> sets, Map<String, String> env) {
+        String name = preset == null ? "swissroll" : preset;
+        List<String> problems = new ArrayList<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (ConfigKey<?> k : ConfigSchema.keys()) values.put(k.name(), k.defaultValue());
+
+        JsonNode root = readPreset(name);
+        String origin = "preset " + name;
+        flatten(root, "", (key, node) -> {
+            if (key.equals("preset") || key.equals("description")) return;
+            Object raw = node.isNumber() ? node.numberValue() : node.isBoolean() ? (Object) node.booleanValue()
+                    : node.isTextual() ? node.textValue() : node.toString();
+            apply(values, key, raw, origin, problems);
+        });
+
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String var = e.getKey();
+            if (!var.startsWith(ENV_PREFIX) || LAUNCHER_VARIABLES.contains(var)) continue;
+            String key = keyForEnv(var);
+            if (key == null) {
+                problems.add("environment variable " + var + " names no config key (variables look like SFTPG_PRETRAIN_STEPS "
+                        + "for pretrain.steps; unset it or run `sftpg config` for the list)");
+                continue;
+            }
+            apply(values, key, e.getValue(), "environment " + var, problems);
+        }
+
+        for (String s : sets) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                problems.add("--set '" + s + "' is not key=value (example: --set pretrain.steps=5000)");
+                continue;
+            }
+            apply(values, s.substring(0, eq).trim(), s.substring(eq + 1), "--set", problems);
+        }
+
+        if (values.get("data.source").equals("csv") && ((String) values.get("data.path")).isEmpty())
+            problems.add("config key 'data.path': data.source=csv needs a file (--set data.path=points.csv)");
+        if ((Double) values.get("diffusion.betaEnd") < (Double) values.get("diffusion.betaStart"))
+            problems.add("config keys 'diffusion.betaStart'/'diffusion.betaEnd': the end must not be below the start");
+        if (values.get("model.kind").equals("reference-toy") && !values.get("sampler.kind").equals("ddpm")
+                && !values.get("sampler.kind").equals("fastdpm-step") && !values.get("sampler.kind").equals("ddim"))
+            problems.add("config key 'model.kind': reference-toy takes integer steps only, so sampler.kind must be ddpm, "
+                    + "fastdpm-step or ddim (FastDPM VAR uses continuous times; use model.kind=sinusoidal)");
+        if (((Integer) values.get("model.timeEmbedding")) % 2 != 0)
+            problems.add("config key 'model.timeEmbedding': must be even, got " + values.get("model.timeEmbedding"));
+
+        if (!problems.isEmpty()) throw new ConfigException(String.join("\n", problems));
+        return new Config(presetLabel(name), values);
+    }
+
+    private static void apply(Map<String, Object> values, String key, Object raw, String origin, List<String> problems) {
+        ConfigKey<?> k = ConfigSchema.find(key);
+        if (k == null) {
+            String hint = ConfigSchema.suggest(key);
+            problems.add("unknown config key '" + key + "' (" + origin + ")"
+                    + (hint != null ? "; did you mean '" + hint + "'?" : "") + " Run `sftpg config` to list every key.");
+            return;
+        }
+        try {
+            values.put(key, k.parse(raw, origin));
+        } catch (ConfigException e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    static String keyForEnv(String var) {
+        String wanted = var.substring(ENV_PREFIX.length());
+        for (ConfigKey<?> k : ConfigSchema.keys())
+            if (k.name().replace('.', '_').toUpperCase(Locale.ROOT).equals(wanted)) return k.name();
+        return null;
+    }
+
+    private interface LeafVisitor {
+        void visit(String key, JsonNode value);
+    }
+
+    private static void flatten(JsonNode node, String prefix, LeafVisitor visitor) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (e.getValue().isObject()) flatten(e.getValue(), key, visitor);
+            else visitor.visit(key, e.getValue());
+        }
+    }
+
+    private static String presetLabel(String name) {
+        String base = Path.of(name).getFileName().toString();
+        return base.endsWith(".json") ? base.substring(0, base.length() - 5) : base;
+    }
+
+    /** Reads a preset by path, else by built-in name from the classpath ({@code config/NAME.json}). */
+    static JsonNode readPreset(String name) {
+        ObjectMapper json = new ObjectMapper();
+        Path file = Path.of(name);
+        try {
+            if (Files.isRegularFile(file)) {
+                JsonNode n = json.readTree(file.toFile());
+                if (n == null || !n.isObject()) throw new ConfigException("preset " + file + " must hold a JSON object");
+                return n;
+            }
+            try (InputStream in = ConfigLoader.class.getResourceAsStream("/config/" + presetLabel(name) + ".json")) {
+                if (in != null && !name.contains("/")) return json.readTree(in);
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException("preset " + name + " is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read preset " + name + ": " + e.getMessage());
+        }
+        throw new ConfigException("no preset named '" + name + "': give a JSON file path or one of the built-in presets "
+                + String.join(", ", builtInPresets()));
+    }
+
+    public static List<String> builtInPresets() {
+        return List.of("swissroll", "swissroll-reference", "moons");
+    }
+}

@@ -1,0 +1,169 @@
+package dev.sftpg.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every configuration key sftpg understands, with its type, default, bounds and meaning: the one place
+ * configuration is defined. Presets in {@code config/} set a subset; `sftpg config` prints this table.
+ */
+public final class ConfigSchema {
+    private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
+
+    private ConfigSchema() {
+    }
+
+    private static <T> ConfigKey<T> add(ConfigKey<T> k) {
+        KEYS.put(k.name(), k);
+        return k;
+    }
+
+    private static ConfigKey<Integer> positiveInt(String name, int def, String doc) {
+        return add(new ConfigKey<>(name, Integer.class, def, 1.0, false, null, List.of(), doc));
+    }
+
+    private static ConfigKey<Integer> intIn(String name, int def, double min, double max, String doc) {
+        return add(new ConfigKey<>(name, Integer.class, def, min, false, max, List.of(), doc));
+    }
+
+    private static ConfigKey<Double> positive(String name, double def, String doc) {
+        return add(new ConfigKey<>(name, Double.class, def, 0.0, true, null, List.of(), doc));
+    }
+
+    private static ConfigKey<Double> number(String name, double def, Double min, boolean exclusive, Double max, String doc) {
+        return add(new ConfigKey<>(name, Double.class, def, min, exclusive, max, List.of(), doc));
+    }
+
+    private static ConfigKey<String> choice(String name, String def, String doc, String... choices) {
+        return add(new ConfigKey<>(name, String.class, def, null, false, null, List.of(choices), doc));
+    }
+
+    private static ConfigKey<String> text(String name, String def, String doc) {
+        return add(new ConfigKey<>(name, String.class, def, null, false, null, List.of(), doc));
+    }
+
+    private static ConfigKey<Boolean> flag(String name, boolean def, String doc) {
+        return add(new ConfigKey<>(name, Boolean.class, def, null, false, null, List.of(), doc));
+    }
+
+    // ---- data
+    public static final ConfigKey<String> DATA_SOURCE = choice("data.source", "swissroll",
+            "Training data: a built-in 2-D generator or a CSV point cloud (x,y[,...] rows).",
+            "swissroll", "moons", "8gaussians", "csv");
+    public static final ConfigKey<String> DATA_PATH = text("data.path", "",
+            "CSV file for data.source=csv (relative paths are resolved against the working directory).");
+    public static final ConfigKey<Double> DATA_NOISE = number("data.noise", 0.05, 0.0, false, null,
+            "Noise std of the swissroll and moons generators (before their /20 and /2 scaling).");
+    public static final ConfigKey<Integer> DATA_SIZE = positiveInt("data.size", 10_000,
+            "Training set size drawn once from a generator (the reference uses 10,000 points).");
+    public static final ConfigKey<Integer> DATA_SEED = intIn("data.seed", 0, 0, Integer.MAX_VALUE,
+            "Seed of the training set draw; evaluation uses fresh draws with other seeds.");
+
+    // ---- forward process
+    public static final ConfigKey<Integer> DIFFUSION_STEPS = intIn("diffusion.steps", 1000, 2, 100_000,
+            "T, the number of steps of the trained DDPM chain.");
+    public static final ConfigKey<String> DIFFUSION_SCHEDULE = choice("diffusion.schedule", "linear",
+            "Shape of beta_t over the T steps.", "linear", "quadratic", "sigmoid");
+    public static final ConfigKey<Double> DIFFUSION_BETA_START = number("diffusion.betaStart", 1e-4, 0.0, true, 1.0,
+            "beta at the first step.");
+    public static final ConfigKey<Double> DIFFUSION_BETA_END = number("diffusion.betaEnd", 0.02, 0.0, true, 1.0,
+            "beta at the last step.");
+
+    // ---- epsilon network
+    public static final ConfigKey<String> MODEL_KIND = choice("model.kind", "sinusoidal",
+            "Noise-prediction network: 'sinusoidal' (continuous time features, any T) or 'reference-toy' "
+                    + "(the reference's per-step embedding MLP; integer steps only).", "sinusoidal", "reference-toy");
+    public static final ConfigKey<Integer> MODEL_HIDDEN = positiveInt("model.hidden", 128, "Hidden layer width.");
+    public static final ConfigKey<Integer> MODEL_LAYERS = intIn("model.layers", 3, 1, 16, "Number of hidden layers.");
+    public static final ConfigKey<Integer> MODEL_TIME_EMBEDDING = intIn("model.timeEmbedding", 32, 2, 1024,
+            "Size of the sinusoidal time features (even).");
+    public static final ConfigKey<Integer> MODEL_SEED = intIn("model.seed", 1, 0, Integer.MAX_VALUE,
+            "Seed of the network initialisation.");
+
+    // ---- the few-step sampler (the policy SFT-PG fine-tunes)
+    public static final ConfigKey<String> SAMPLER_KIND = choice("sampler.kind", "fastdpm-var",
+            "Few-step sampler: FastDPM VAR or STEP, DDIM (eta = sampler.kappa), or ancestral DDPM over all T steps.",
+            "fastdpm-var", "fastdpm-step", "ddim", "ddpm");
+    public static final ConfigKey<Integer> SAMPLER_STEPS = intIn("sampler.steps", 10, 2, 100_000,
+            "S, the number of sampling steps (ignored by ddpm, which takes all T).");
+    public static final ConfigKey<String> SAMPLER_SPACING = choice("sampler.spacing", "quadratic",
+            "How FastDPM/DDIM space their S steps or noise levels.", "linear", "quadratic");
+    public static final ConfigKey<Double> SAMPLER_KAPPA = number("sampler.kappa", 1.0, 0.0, false, 1.0,
+            "FastDPM kappa (DDIM eta): scale of the per-step noise; 0 is deterministic.");
+    public static final ConfigKey<Double> SAMPLER_FINAL_STD = positive("sampler.finalStd", 0.001,
+            "Std of the last step's noise (the reference fixes 0.001 so every step has a log-density).");
+    public static final ConfigKey<String> SAMPLER_DDPM_VARIANCE = choice("sampler.ddpmVariance", "large",
+            "Ancestral DDPM variance: beta_t ('large', the toy reference) or the posterior's ('small').", "large", "small");
+    public static final ConfigKey<String> SAMPLER_LOG_PROB = choice("sampler.logProb", "sum",
+            "Reduce a transition's log-density over dimensions by sum (2-D reference) or mean (image reference).",
+            "sum", "mean");
+
+    // ---- pretraining (DDPM noise prediction)
+    public static final ConfigKey<Integer> PRETRAIN_STEPS = positiveInt("pretrain.steps", 20_000,
+            "Optimiser steps of DDPM pretraining.");
+    public static final ConfigKey<Integer> PRETRAIN_BATCH = positiveInt("pretrain.batchSize", 128, "Pretraining batch size.");
+    public static final ConfigKey<Double> PRETRAIN_LR = positive("pretrain.lr", 1e-3, "Pretraining learning rate.");
+    public static final ConfigKey<String> PRETRAIN_OPTIMIZER = choice("pretrain.optimizer", "adam",
+            "Pretraining optimiser (the toy reference uses rmsprop).", "adam", "rmsprop");
+    public static final ConfigKey<Double> PRETRAIN_GRAD_CLIP = number("pretrain.gradClip", 1.0, 0.0, false, null,
+            "Global gradient-norm clip during pretraining; 0 disables.");
+    public static final ConfigKey<Double> PRETRAIN_EMA = number("pretrain.ema", 0.999, 0.0, false, 0.999999,
+            "EMA decay of the pretrained weights; 0 keeps the raw weights.");
+    public static final ConfigKey<Boolean> PRETRAIN_ANTITHETIC = flag("pretrain.antithetic", true,
+            "Pair each random step t with T-1-t in a batch, as the reference does.");
+    public static final ConfigKey<Integer> PRETRAIN_LOG_EVERY = positiveInt("pretrain.logEvery", 1000,
+            "Write a loss line to the log every this many steps.");
+    public static final ConfigKey<Integer> PRETRAIN_SEED = intIn("pretrain.seed", 0, 0, Integer.MAX_VALUE,
+            "Seed of batch, time-step and noise draws.");
+
+    // ---- evaluation
+    public static final ConfigKey<String> EVAL_SAMPLERS = text("eval.samplers", "ddpm-1000,fastdpm-10,ddim-10",
+            "Samplers `eval` compares: ddpm-N (ancestral, N = T), fastdpm-S (the preset's kind), fastdpm-var-S, "
+                    + "fastdpm-step-S, ddim-S.");
+    public static final ConfigKey<Integer> EVAL_N = positiveInt("eval.n", 10_000, "Generated and data points per seed.");
+    public static final ConfigKey<Integer> EVAL_SEEDS = positiveInt("eval.seeds", 5, "Independent seeds for mean +- std.");
+    public static final ConfigKey<Integer> EVAL_PROJECTIONS = positiveInt("eval.projections", 100,
+            "Random directions of the sliced Wasserstein distance.");
+    public static final ConfigKey<Integer> EVAL_BATCH = positiveInt("eval.batch", 10_000,
+            "Rows per network call while sampling for evaluation (bounds memory).");
+
+    /** All keys in documentation order. */
+    public static List<ConfigKey<?>> keys() {
+        return Collections.unmodifiableList(new ArrayList<>(KEYS.values()));
+    }
+
+    public static ConfigKey<?> find(String name) {
+        return KEYS.get(name);
+    }
+
+    /** The closest known key by edit distance, for "did you mean" hints; null when nothing is close. */
+    public static String suggest(String unknown) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String k : KEYS.keySet()) {
+            int d = editDistance(unknown.toLowerCase(), k.toLowerCase());
+            if (d < bestD) {
+                bestD = d;
+                best = k;
+            }
+        }
+        return bestD <= Math.max(2, unknown.length() / 3) ? best : null;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
