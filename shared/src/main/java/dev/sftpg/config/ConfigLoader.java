@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class ConfigLoader {
     /** Environment variables that configure the launcher itself, not a run. */
-    public static final List<String> LAUNCHER_VARIABLES = List.of("SFTPG_JAVA_OPTS", "SFTPG_REBUILD", "SFTPG_JAR", "SFTPG_HOME");
+    public static final List<String> LAUNCHER_VARIABLES = List.of("SFTPG_JAVA_OPTS", "SFTPG_REBUILD", "SFTPG_JAR", "SFTPG_HOME", "SFTPG_DEBUG");
     private static final String ENV_PREFIX = "SFTPG_";
 
     private ConfigLoader() {

@@ -1,0 +1,120 @@
+package dev.sftpg.train;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.PointSource;
+import dev.sftpg.data.PointSources;
+import dev.sftpg.data.Points;
+import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.sampler.Ddpm;
+import dev.sftpg.sampler.FastDpm;
+import dev.sftpg.sampler.LogProbReduction;
+import dev.sftpg.sampler.SamplerRecord;
+import dev.sftpg.schedule.BetaSchedule;
+import dev.sftpg.schedule.NoiseSchedule;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a configuration means numerically: the forward process, the network architecture, the data source and
+ * every sampler by name. The one place config values turn into schedules, samplers and networks.
+ */
+public final class Diffusion {
+    private static final Pattern SAMPLER_NAME = Pattern.compile("(ddpm|fastdpm|fastdpm-var|fastdpm-step|ddim)-(\\d+)");
+
+    private final Config config;
+    private final NoiseSchedule schedule;
+    private final BetaSchedule shape;
+
+    public Diffusion(Config config) {
+        this.config = config;
+        this.shape = BetaSchedule.parse(config.get(ConfigSchema.DIFFUSION_SCHEDULE));
+        this.schedule = NoiseSchedule.of(shape, config.get(ConfigSchema.DIFFUSION_STEPS),
+                config.get(ConfigSchema.DIFFUSION_BETA_START), config.get(ConfigSchema.DIFFUSION_BETA_END));
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    public MlpSpec epsilonSpec(int dim) {
+        return switch (config.get(ConfigSchema.MODEL_KIND)) {
+            case "reference-toy" -> new MlpSpec(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
+                    dim, dev.sftpg.nn.Activation.SOFTPLUS, new dev.sftpg.nn.TimeConditioning.OneHot(schedule.steps()),
+                    false, false, true);
+            default -> MlpSpec.sinusoidalEpsilon(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
+                    config.get(ConfigSchema.MODEL_TIME_EMBEDDING));
+        };
+    }
+
+    public PointSource dataSource() {
+        String name = config.get(ConfigSchema.DATA_SOURCE);
+        Map<String, Object> params = switch (name) {
+            case "swissroll", "moons" -> Map.of("noise", config.get(ConfigSchema.DATA_NOISE));
+            case "csv" -> Map.of("path", config.get(ConfigSchema.DATA_PATH));
+            default -> Map.of();
+        };
+        return PointSources.create(name, params);
+    }
+
+    /** The training set: {@code data.size} points drawn once with {@code data.seed}. */
+    public Points trainingSet() {
+        return dataSource().sample(config.get(ConfigSchema.DATA_SIZE), config.get(ConfigSchema.DATA_SEED));
+    }
+
+    public LogProbReduction logProbReduction() {
+        return LogProbReduction.parse(config.get(ConfigSchema.SAMPLER_LOG_PROB));
+    }
+
+    /** The few-step sampler the preset fine-tunes (the policy). */
+    public SamplerRecord policySampler() {
+        String kind = config.get(ConfigSchema.SAMPLER_KIND);
+        int steps = kind.equals("ddpm") ? schedule.steps() : config.get(ConfigSchema.SAMPLER_STEPS);
+        return sampler(kind + "-" + steps);
+    }
+
+    /**
+     * A sampler by name: {@code ddpm-N} (ancestral; N must equal T), {@code fastdpm-S} (the preset's FastDPM
+     * kind), {@code fastdpm-var-S}, {@code fastdpm-step-S}, {@code ddim-S} (eta = sampler.kappa for the policy
+     * kind ddim, else 0).
+     */
+    public SamplerRecord sampler(String name) {
+        Matcher m = SAMPLER_NAME.matcher(name.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches())
+            throw new IllegalArgumentException("unknown sampler '" + name + "' (use ddpm-N, fastdpm-S, fastdpm-var-S, fastdpm-step-S or ddim-S)");
+        String kind = m.group(1);
+        int steps = Integer.parseInt(m.group(2));
+        double kappa = config.get(ConfigSchema.SAMPLER_KAPPA);
+        double finalStd = config.get(ConfigSchema.SAMPLER_FINAL_STD);
+        FastDpm.Spacing spacing = FastDpm.Spacing.valueOf(config.get(ConfigSchema.SAMPLER_SPACING).toUpperCase(Locale.ROOT));
+        if (kind.equals("fastdpm")) {
+            String preset = config.get(ConfigSchema.SAMPLER_KIND);
+            kind = preset.equals("fastdpm-step") ? "fastdpm-step" : "fastdpm-var";
+        }
+        boolean integerStepsOnly = config.get(ConfigSchema.MODEL_KIND).equals("reference-toy");
+        return switch (kind) {
+            case "ddpm" -> {
+                if (steps != schedule.steps())
+                    throw new IllegalArgumentException("sampler " + name + ": ancestral DDPM runs all T = " + schedule.steps()
+                            + " steps; use ddpm-" + schedule.steps() + " or fastdpm-" + steps);
+                yield Ddpm.ancestral(schedule, Ddpm.Variance.parse(config.get(ConfigSchema.SAMPLER_DDPM_VARIANCE)), finalStd);
+            }
+            case "fastdpm-var" -> {
+                if (integerStepsOnly)
+                    throw new IllegalArgumentException("sampler " + name + " needs continuous times, which model.kind=reference-toy cannot take");
+                yield FastDpm.var(schedule, steps, spacing, kappa, finalStd, shape == BetaSchedule.LINEAR);
+            }
+            case "fastdpm-step" -> FastDpm.step(schedule, steps, spacing, kappa, finalStd, "fastdpm-step-" + steps);
+            case "ddim" -> FastDpm.step(schedule, steps, spacing,
+                    config.get(ConfigSchema.SAMPLER_KIND).equals("ddim") ? kappa : 0.0, finalStd, "ddim-" + steps);
+            default -> throw new IllegalStateException(kind);
+        };
+    }
+}

@@ -1,0 +1,87 @@
+package dev.sftpg.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sftpg.checkpoint.CheckpointException;
+import dev.sftpg.checkpoint.Tensor;
+import dev.sftpg.checkpoint.TensorFile;
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigException;
+import dev.sftpg.config.ConfigLoader;
+import dev.sftpg.io.AtomicFiles;
+import dev.sftpg.nn.ConditionalMlp;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pretrained DDPM on disk: a directory with {@code config.json} (the full configuration that trained it) and
+ * {@code model.sftpg} (raw and EMA weights, optimiser state, step), published atomically as a whole.
+ */
+public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp network, int dataDim, long step) {
+    public static final String CONFIG_FILE = "config.json";
+    public static final String WEIGHTS_FILE = "model.sftpg";
+    private static final String FORMAT = "sftpg-ddpm";
+
+    /** Writes the checkpoint directory atomically (a crash leaves the previous one or none, never half of one). */
+    public static void save(Path dir, Config config, ConditionalMlp net, float[] ema, float[] optimizerState, long step,
+                            double finalLoss, List<String> extraFiles, Map<String, String> extraContents) throws IOException {
+        ObjectNode meta = new ObjectMapper().createObjectNode();
+        meta.put("format", FORMAT);
+        meta.put("step", step);
+        meta.put("dataDim", net.inputDim());
+        meta.put("parameters", net.parameters().size());
+        meta.put("configHash", config.hash());
+        meta.put("finalLoss", finalLoss);
+        meta.put("weights", ema != null ? "ema" : "raw");
+        List<Tensor> tensors = new java.util.ArrayList<>();
+        tensors.add(Tensor.vector("params", net.parameters().toFloats()));
+        if (ema != null) tensors.add(Tensor.vector("ema", ema));
+        if (optimizerState != null) tensors.add(Tensor.vector("optimizer", optimizerState));
+        AtomicFiles.writeDirectory(dir, tmp -> {
+            Files.writeString(tmp.resolve(CONFIG_FILE), config.toJson());
+            TensorFile.write(tmp.resolve(WEIGHTS_FILE), meta.toString(), tensors);
+            for (Map.Entry<String, String> e : extraContents.entrySet()) Files.writeString(tmp.resolve(e.getKey()), e.getValue());
+        });
+    }
+
+    /** Loads the sampling weights (EMA when present). Every problem is a {@link CheckpointException} naming the fix. */
+    public static PretrainedModel load(Path dir) {
+        if (!Files.isDirectory(dir))
+            throw new CheckpointException(dir, "no such checkpoint directory",
+                    "run `sftpg pretrain --out " + dir + "` first or point --checkpoint at an existing one", null);
+        Path cfgFile = dir.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(cfgFile))
+            throw new CheckpointException(dir, "missing " + CONFIG_FILE + " (not a pretrained model directory)");
+        Config config;
+        try {
+            config = ConfigLoader.load(cfgFile.toString(), List.of(), Map.of());
+        } catch (ConfigException e) {
+            throw new CheckpointException(cfgFile, "its configuration is invalid: " + e.getMessage());
+        }
+        TensorFile.Contents contents = TensorFile.read(dir.resolve(WEIGHTS_FILE));
+        int dim;
+        long step;
+        try {
+            var meta = new ObjectMapper().readTree(contents.metadataJson());
+            if (!FORMAT.equals(meta.path("format").asText()))
+                throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "not a pretrained DDPM (format '" + meta.path("format").asText() + "')");
+            dim = meta.path("dataDim").asInt(-1);
+            step = meta.path("step").asLong();
+        } catch (IOException e) {
+            throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "unreadable metadata: " + e.getMessage());
+        }
+        if (dim < 1) throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "metadata lacks the data dimension");
+        Diffusion diffusion = new Diffusion(config);
+        ConditionalMlp net = diffusion.epsilonSpec(dim).build(0);
+        Tensor weights = contents.tensors().containsKey("ema") ? contents.tensor("ema") : contents.tensor("params");
+        if (weights.data().length != net.parameters().size())
+            throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds " + weights.data().length
+                    + " weights but the network in config.json has " + net.parameters().size() + " (wrong shapes)");
+        net.parameters().setFloats(weights.data());
+        return new PretrainedModel(config, diffusion, net, dim, step);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.sftpg.train;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.Points;
+import dev.sftpg.io.ProgressBar;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Ema;
+import dev.sftpg.nn.Optimizer;
+import dev.sftpg.schedule.NoiseSchedule;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.PrintStream;
+import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
+
+/**
+ * DDPM pretraining by noise prediction ("behaviour cloning" of the reverse chain): epochs over the training
+ * set in shuffled batches, t uniform (paired with T-1-t when antithetic, as the reference does),
+ * loss = mean (eps - eps_theta(sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, t))^2.
+ */
+public final class Pretrainer {
+
+    /** The outcome: trained network, EMA weights (null when disabled), optimiser state and the loss curve. */
+    public record Result(ConditionalMlp network, float[] ema, float[] optimizerState, long steps, double finalLoss,
+                         double[] lossCurve, int logEvery, double seconds) {
+    }
+
+    private final Config config;
+    private final Diffusion diffusion;
+    private final Points data;
+
+    public Pretrainer(Config config, Points data) {
+        this.config = config;
+        this.diffusion = new Diffusion(config);
+        this.data = data;
+    }
+
+    public Result run(PrintStream log, LongConsumer onStep) {
+        int steps = config.get(ConfigSchema.PRETRAIN_STEPS);
+        int batch = config.get(ConfigSchema.PRETRAIN_BATCH);
+        int logEvery = config.get(ConfigSchema.PRETRAIN_LOG_EVERY);
+        double emaDecay = config.get(ConfigSchema.PRETRAIN_EMA);
+        boolean antithetic = config.get(ConfigSchema.PRETRAIN_ANTITHETIC);
+        NoiseSchedule schedule = diffusion.schedule();
+        int bigT = schedule.steps();
+        int dim = data.dim();
+        if (data.n() < 1) throw new IllegalArgumentException("the training set is empty");
+
+        ConditionalMlp net = diffusion.epsilonSpec(dim).build(config.get(ConfigSchema.MODEL_SEED));
+        Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.parse(config.get(ConfigSchema.PRETRAIN_OPTIMIZER)),
+                config.get(ConfigSchema.PRETRAIN_LR), config.get(ConfigSchema.PRETRAIN_GRAD_CLIP));
+        Ema ema = emaDecay > 0 ? new Ema(net.parameters(), emaDecay) : null;
+
+        float[] sqrtAbar = new float[bigT], sqrtOneMinus = new float[bigT];
+        for (int t = 0; t < bigT; t++) {
+            sqrtAbar[t] = (float) Math.sqrt(schedule.alphaBar(t));
+            sqrtOneMinus[t] = (float) Math.sqrt(1 - schedule.alphaBar(t));
+        }
+        SplittableRandom rng = new SplittableRandom(config.get(ConfigSchema.PRETRAIN_SEED));
+        int[] perm = identity(data.n());
+        int cursor = data.n();
+        float[] xHost = new float[batch * dim], epsHost = new float[batch * dim], tau = new float[batch];
+        int[] t = new int[batch];
+        INDArray diff = Nd4j.create(DataType.FLOAT, batch, dim);
+        double[] curve = new double[(steps + logEvery - 1) / logEvery];
+        double windowLoss = 0, lastLoss = Double.NaN;
+        int windowCount = 0;
+        ProgressBar bar = new ProgressBar("pretrain", steps, log);
+        long start = System.nanoTime();
+        for (int step = 0; step < steps; step++) {
+            int half = batch / 2 + 1;
+            for (int i = 0; i < batch; i++) {
+                if (cursor >= data.n()) {
+                    shuffle(perm, rng);
+                    cursor = 0;
+                }
+                int row = perm[cursor++];
+                if (antithetic) t[i] = i < half ? rng.nextInt(bigT) : bigT - 1 - t[i - half];
+                else t[i] = rng.nextInt(bigT);
+                tau[i] = t[i];
+                for (int d = 0; d < dim; d++) {
+                    float e = gaussian(rng);
+                    epsHost[i * dim + d] = e;
+                    xHost[i * dim + d] = sqrtAbar[t[i]] * data.values()[row * dim + d] + sqrtOneMinus[t[i]] * e;
+                }
+            }
+            INDArray x = Nd4j.create(xHost, new long[]{batch, dim}, DataType.FLOAT);
+            INDArray eps = Nd4j.create(epsHost, new long[]{batch, dim}, DataType.FLOAT);
+            INDArray out = net.forward(x, tau);
+            out.sub(eps, diff);
+            double norm = diff.norm2Number().doubleValue();
+            double loss = norm * norm / ((double) batch * dim);
+            net.backward(diff.muli(2.0 / ((double) batch * dim)));
+            opt.step();
+            if (ema != null) ema.update(net.parameters());
+            windowLoss += loss;
+            windowCount++;
+            if ((step + 1) % logEvery == 0 || step == steps - 1) {
+                lastLoss = windowLoss / windowCount;
+                curve[step / logEvery] = lastLoss;
+                windowLoss = 0;
+                windowCount = 0;
+            }
+            if (onStep != null) onStep.accept(step + 1);
+            bar.update(step + 1, Double.isNaN(lastLoss) ? "" : String.format("loss %.4f", lastLoss));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        bar.finish(String.format("loss %.4f, %.0f steps/s", lastLoss, steps / seconds));
+        float[] emaWeights = null;
+        if (ema != null) {
+            ConditionalMlp shadow = diffusion.epsilonSpec(dim).build(0);
+            ema.copyTo(shadow.parameters());
+            emaWeights = shadow.parameters().toFloats();
+        }
+        return new Result(net, emaWeights, opt.state().dup().data().asFloat(), steps, lastLoss, curve, logEvery, seconds);
+    }
+
+    private static int[] identity(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        return p;
+    }
+
+    private static void shuffle(int[] p, SplittableRandom rng) {
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+    }
+
+    private static float gaussian(SplittableRandom rng) {
+        double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
+        return (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+    }
+}

@@ -1,0 +1,181 @@
+package dev.sftpg.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sftpg.data.Points;
+import dev.sftpg.io.PointsCsv;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The commands end to end, in-process: a tiny pretrain, then eval, sample, and every refusal path. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class CommandLineTest {
+    private static final String[] TINY = {"--set", "pretrain.steps=300", "--set", "data.size=600", "--set", "model.hidden=24",
+            "--set", "model.layers=2", "--set", "diffusion.steps=200", "--set", "pretrain.logEvery=100"};
+
+    @TempDir
+    static Path dir;
+    static Path checkpoint;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = new String[a.length + b.length];
+        System.arraycopy(a, 0, r, 0, a.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @BeforeAll
+    static void pretrainATinyModel() {
+        checkpoint = dir.resolve("ckpt");
+        Run r = run(concat(new String[]{"pretrain"}, concat(TINY, "--out", checkpoint.toString())));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("pretrained swissroll: 300 steps"), r.out());
+    }
+
+    @Test
+    @Order(1)
+    void pretrainWritesACompleteCheckpointDirectory() throws Exception {
+        assertTrue(Files.isRegularFile(checkpoint.resolve("config.json")));
+        assertTrue(Files.isRegularFile(checkpoint.resolve("model.sftpg")));
+        assertTrue(Files.readString(checkpoint.resolve("loss.csv")).startsWith("step,loss\n100,"));
+        assertNotNull(ImageIO.read(checkpoint.resolve("samples-fastdpm-var-10.png").toFile()));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.filter(p -> p.getFileName().toString().startsWith(".")).count() + 1, "no temp leftovers");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void evalPrintsJsonWithEverySamplerAndTheDataFloor() throws Exception {
+        Run r = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "ddpm-200,fastdpm-10,ddim-10",
+                "--n", "400", "--seeds", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        JsonNode samplers = json.get("samplers");
+        assertEquals(4, samplers.size());
+        assertEquals("ddpm-200", samplers.get(0).get("name").asText());
+        assertEquals(200, samplers.get(0).get("nfe").asInt());
+        assertEquals(10, samplers.get(1).get("nfe").asInt());
+        assertEquals("data", samplers.get(3).get("name").asText());
+        for (JsonNode s : samplers) {
+            assertTrue(s.get("swd").get("mean").asDouble() > 0, s.toString());
+            assertTrue(s.get("swd").get("std").asDouble() >= 0, s.toString());
+            assertTrue(Double.isFinite(s.get("mmd").asDouble()) && s.get("sharpness").asDouble() > 0, s.toString());
+        }
+        // a 300-step model is far from the data; the data's own draw is the floor
+        assertTrue(samplers.get(3).get("swd").get("mean").asDouble() < samplers.get(1).get("swd").get("mean").asDouble());
+
+        Run table = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "fastdpm-10", "--n", "200", "--seeds", "1");
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().contains("fastdpm-10") && table.out().contains("SWD"), table.out());
+    }
+
+    @Test
+    @Order(3)
+    void sampleWritesCsvAndPng() throws Exception {
+        Path csv = dir.resolve("s.csv"), png = dir.resolve("s.png");
+        assertEquals(0, run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "fastdpm-10", "--n", "250",
+                "--out", csv.toString()).code());
+        Points p = PointsCsv.read(csv);
+        assertEquals(250, p.n());
+        assertEquals(2, p.dim());
+        assertEquals(0, run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "ddim-10", "--n", "250",
+                "--out", png.toString()).code());
+        assertEquals(800, ImageIO.read(png.toFile()).getWidth());
+        Run bad = run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "ddim-10", "--out", dir.resolve("x.txt").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains(".csv or .png"), bad.err());
+    }
+
+    @Test
+    void badConfigIsRefusedWithExitTwoBeforeAnyWork() {
+        Path out = dir.resolve("never");
+        Run r = run("pretrain", "--set", "pretrain.stpes=5", "--set", "pretrain.batchSize=0", "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("did you mean 'pretrain.steps'"), r.err());
+        assertTrue(r.err().contains("pretrain.batchSize"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace for user errors");
+        assertFalse(Files.exists(out), "nothing written");
+        assertEquals(2, run("pretrain", "--config", "nope").code());
+        assertEquals(2, run("pretrain", "--bogus").code());
+        assertEquals(2, run("frobnicate").code());
+        assertEquals(2, run("eval").code());
+    }
+
+    @Test
+    void malformedCsvDataNamesTheFileAndLine() throws Exception {
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "x,y\n0.1,0.2\n0.3,abc\n");
+        Run r = run("pretrain", "--set", "data.source=csv", "--set", "data.path=" + csv, "--out", dir.resolve("never2").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("bad.csv") && r.err().contains("line 3"), r.err());
+    }
+
+    @Test
+    void missingOrCorruptCheckpointsAreRefusedWithTheFix() throws Exception {
+        Run missing = run("eval", "--checkpoint", dir.resolve("nowhere").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("pretrain"), missing.err());
+
+        Path copy = dir.resolve("corrupt");
+        Files.createDirectories(copy);
+        Files.copy(checkpoint.resolve("config.json"), copy.resolve("config.json"));
+        byte[] weights = Files.readAllBytes(checkpoint.resolve("model.sftpg"));
+        Files.write(copy.resolve("model.sftpg"), java.util.Arrays.copyOf(weights, weights.length / 2));
+        Run truncated = run("eval", "--checkpoint", copy.toString());
+        assertEquals(2, truncated.code());
+        assertTrue(truncated.err().contains("truncated"), truncated.err());
+
+        weights[weights.length / 2] ^= 0x55;
+        Files.write(copy.resolve("model.sftpg"), weights);
+        Run flipped = run("sample", "--checkpoint", copy.toString(), "--sampler", "fastdpm-10", "--out", dir.resolve("z.csv").toString());
+        assertEquals(2, flipped.code());
+        assertTrue(flipped.err().contains("corrupt"), flipped.err());
+        assertFalse(Files.exists(dir.resolve("z.csv")));
+    }
+
+    @Test
+    void unknownSamplersAreRefusedBeforeSampling() {
+        Run r = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "fastdpm-10,euler-4");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("euler-4"), r.err());
+        Run wrongT = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "ddpm-1000");
+        assertEquals(2, wrongT.code());
+        assertTrue(wrongT.err().contains("ddpm-200"), wrongT.err());
+    }
+
+    @Test
+    void configCommandDocumentsEveryKey() {
+        Run keys = run("config", "--keys");
+        assertEquals(0, keys.code());
+        assertTrue(keys.out().contains("`pretrain.steps`") && keys.out().contains("`sampler.kappa`"));
+        Run resolved = run("config", "--config", "swissroll-reference", "--set", "pretrain.steps=7");
+        assertEquals(0, resolved.code());
+        assertTrue(resolved.out().contains("\"steps\" : 7"), resolved.out());
+    }
+}

@@ -1,0 +1,75 @@
+package dev.sftpg.cli;
+
+import dev.sftpg.checkpoint.CheckpointException;
+import dev.sftpg.config.ConfigException;
+import dev.sftpg.data.DataFormatException;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * The sftpg command line. Results go to stdout, progress and logs to stderr. Exit codes: 0 success,
+ * 2 a problem with the user's input (command line, configuration, data, checkpoint), 1 an internal failure.
+ */
+public final class Main {
+    public static final int OK = 0, FAILURE = 1, USAGE = 2;
+
+    private static final String USAGE_TEXT = """
+            usage: sftpg <command> [options]
+
+            commands:
+              pretrain  --config F [--set k=v ...] [--out DIR]     train the DDPM by noise prediction
+              eval      --checkpoint DIR [--samplers a,b] [--n N] [--seeds K] [--json]
+                                                                   compare samplers (SWD, MMD, sharpness)
+              sample    --checkpoint DIR --sampler NAME --n N --out FILE.csv|FILE.png [--seed S]
+              config    [--config F] [--set k=v ...] [--keys]      print the resolved config, or every key
+              bench     [--config F] [--set k=v ...] [--steps N] [--repeats R]
+                                                                   pretraining throughput benchmark
+              help                                                 this text
+
+            --config takes a preset name (swissroll, swissroll-reference, moons) or a JSON file; the default
+            is swissroll. Keys can also be set with environment variables SFTPG_<KEY> (pretrain.steps ->
+            SFTPG_PRETRAIN_STEPS); --set wins over the environment, which wins over the preset.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static String helpHint(String command) {
+        return "Run `sftpg help` for usage.";
+    }
+
+    /** Runs a command and returns its exit code (testable without exiting the JVM). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            (args.length == 0 ? err : out).print(USAGE_TEXT);
+            return args.length == 0 ? USAGE : OK;
+        }
+        String command = args[0];
+        try {
+            return switch (command) {
+                case "pretrain" -> new PretrainCommand(out, err).run(args);
+                case "eval" -> new EvalCommand(out, err).run(args);
+                case "sample" -> new SampleCommand(out, err).run(args);
+                case "config" -> new ConfigCommand(out, err).run(args);
+                case "bench" -> new BenchCommand(out, err).run(args);
+                default -> throw new UsageException("unknown command '" + command + "'. " + helpHint(command));
+            };
+        } catch (UsageException | ConfigException | DataFormatException | CheckpointException e) {
+            err.println("error: " + e.getMessage());
+            return USAGE;
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return USAGE;
+        } catch (Exception e) {
+            err.println("internal error in '" + command + "' (" + e.getClass().getSimpleName() + "): " + e.getMessage());
+            if (System.getenv("SFTPG_DEBUG") != null) e.printStackTrace(err);
+            else err.println("(set SFTPG_DEBUG=1 for the stack trace) args: " + Arrays.toString(args));
+            return FAILURE;
+        }
+    }
+}

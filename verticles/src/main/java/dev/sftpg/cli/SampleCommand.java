@@ -1,0 +1,49 @@
+package dev.sftpg.cli;
+
+import dev.sftpg.data.Points;
+import dev.sftpg.io.PointsCsv;
+import dev.sftpg.io.ScatterPlot;
+import dev.sftpg.nn.Nd4jRuntime;
+import dev.sftpg.sampler.SamplerRecord;
+import dev.sftpg.sampler.TrajectorySampler;
+import dev.sftpg.train.PretrainedModel;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code sftpg sample}: write samples of one sampler as CSV or as a PNG scatter plot over the data. */
+final class SampleCommand {
+    private final PrintStream out, err;
+
+    SampleCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(String[] argv) throws Exception {
+        Args args = Args.parse("sample", argv, 1, Set.of("checkpoint", "sampler", "n", "out", "seed"), Set.of());
+        Path dir = Path.of(args.require("checkpoint", "runs/swissroll/pretrained"));
+        String samplerName = args.require("sampler", "fastdpm-10");
+        Path file = Path.of(args.require("out", "samples.png"));
+        String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!lower.endsWith(".csv") && !lower.endsWith(".png"))
+            throw new UsageException("sample: --out must end in .csv or .png, got " + file);
+        int n = args.intOption("n", 10_000, 1);
+        int seed = args.intOption("seed", 0, 0);
+        Nd4jRuntime.configure();
+        PretrainedModel model = PretrainedModel.load(dir);
+        SamplerRecord rec = model.diffusion().sampler(samplerName);
+        Points samples = new Points(n, model.dataDim(), TrajectorySampler.sampleFinal(model.network(), rec, n, Math.min(n, 10_000), seed));
+        if (lower.endsWith(".csv")) {
+            PointsCsv.write(file, samples);
+        } else {
+            if (model.dataDim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
+            Points data = model.diffusion().dataSource().sample(Math.max(n, 5000), 12345);
+            ScatterPlot.writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)", 800);
+        }
+        out.printf("wrote %,d samples of %s to %s%n", n, samplerName, file);
+        return Main.OK;
+    }
+}
