@@ -37,7 +37,7 @@ public final class TrajectorySampler {
             eps.mul(rec.b(i), scaledEps);
             x.muli(rec.a(i)).addi(scaledEps);
             if (rec.s(i) > 0) {
-                fillGaussian(rng, host);
+                GaussianNoise.fill(rng, host);
                 noise.assign(Nd4j.create(host, new long[]{n, dim}, DataType.FLOAT));
                 x.addi(noise.muli(rec.s(i)));
             }
@@ -61,17 +61,7 @@ public final class TrajectorySampler {
     }
 
     private static INDArray gaussian(SplittableRandom rng, float[] host, int n, int dim) {
-        fillGaussian(rng, host);
+        GaussianNoise.fill(rng, host);
         return Nd4j.create(host.clone(), new long[]{n, dim}, DataType.FLOAT);
-    }
-
-    /** Standard normal floats by Box-Muller (SplittableRandom has no nextGaussian on Java 17). */
-    static void fillGaussian(SplittableRandom rng, float[] out) {
-        for (int i = 0; i < out.length; i += 2) {
-            double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
-            double r = Math.sqrt(-2 * Math.log(u1));
-            out[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < out.length) out[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.sftpg.io.ProgressBar;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Ema;
 import dev.sftpg.nn.Optimizer;
+import dev.sftpg.sampler.GaussianNoise;
 import dev.sftpg.schedule.NoiseSchedule;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -82,7 +83,7 @@ public final class Pretrainer {
                 else t[i] = rng.nextInt(bigT);
                 tau[i] = t[i];
                 for (int d = 0; d < dim; d++) {
-                    float e = gaussian(rng);
+                    float e = GaussianNoise.next(rng);
                     epsHost[i * dim + d] = e;
                     xHost[i * dim + d] = sqrtAbar[t[i]] * data.values()[row * dim + d] + sqrtOneMinus[t[i]] * e;
                 }
@@ -131,10 +132,5 @@ public final class Pretrainer {
             p[i] = p[j];
             p[j] = tmp;
         }
-    }
-
-    private static float gaussian(SplittableRandom rng) {
-        double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
-        return (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
     }
 }
