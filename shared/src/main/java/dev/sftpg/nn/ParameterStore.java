@@ -114,9 +114,7 @@ public final class ParameterStore {
 
     /** All parameters as one float blob, in layout order. */
     public float[] toFloats() {
-        return params.data().asFloat().length == params.length()
-                ? params.data().asFloat()
-                : params.dup().data().asFloat();
+        return params.data().asFloat(); // params owns its whole buffer, so this is exactly the P values
     }
 
     /** Overwrites all parameters from a blob made by {@link #toFloats()} of a store with the same layout. */

@@ -37,7 +37,7 @@ public final class TrajectorySampler {
             eps.mul(rec.b(i), scaledEps);
             x.muli(rec.a(i)).addi(scaledEps);
             if (rec.s(i) > 0) {
-                GaussianNoise.fill(rng, host);
+                fillGaussian(rng, host);
                 noise.assign(Nd4j.create(host, new long[]{n, dim}, DataType.FLOAT));
                 x.addi(noise.muli(rec.s(i)));
             }
@@ -61,7 +61,11 @@ public final class TrajectorySampler {
     }
 
     private static INDArray gaussian(SplittableRandom rng, float[] host, int n, int dim) {
-        GaussianNoise.fill(rng, host);
+        fillGaussian(rng, host);
         return Nd4j.create(host.clone(), new long[]{n, dim}, DataType.FLOAT);
+    }
+
+    private static void fillGaussian(SplittableRandom rng, float[] out) {
+        for (int i = 0; i < out.length; i++) out[i] = (float) rng.nextGaussian();
     }
 }

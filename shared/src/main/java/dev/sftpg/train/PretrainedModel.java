@@ -26,9 +26,12 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
     public static final String WEIGHTS_FILE = "model.sftpg";
     private static final String FORMAT = "sftpg-ddpm";
 
-    /** Writes the checkpoint directory atomically (a crash leaves the previous one or none, never half of one). */
+    /**
+     * Writes the checkpoint directory atomically (a crash leaves the previous one or none, never half of one).
+     * {@code extraFiles} maps file names to text written beside the weights (e.g. the loss log).
+     */
     public static void save(Path dir, Config config, ConditionalMlp net, float[] ema, float[] optimizerState, long step,
-                            double finalLoss, List<String> extraFiles, Map<String, String> extraContents) throws IOException {
+                            double finalLoss, Map<String, String> extraFiles) throws IOException {
         ObjectNode meta = new ObjectMapper().createObjectNode();
         meta.put("format", FORMAT);
         meta.put("step", step);
@@ -44,7 +47,7 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
         AtomicFiles.writeDirectory(dir, tmp -> {
             Files.writeString(tmp.resolve(CONFIG_FILE), config.toJson());
             TensorFile.write(tmp.resolve(WEIGHTS_FILE), meta.toString(), tensors);
-            for (Map.Entry<String, String> e : extraContents.entrySet()) Files.writeString(tmp.resolve(e.getKey()), e.getValue());
+            for (Map.Entry<String, String> e : extraFiles.entrySet()) Files.writeString(tmp.resolve(e.getKey()), e.getValue());
         });
     }
 

@@ -7,7 +7,6 @@ import dev.sftpg.io.ProgressBar;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Ema;
 import dev.sftpg.nn.Optimizer;
-import dev.sftpg.sampler.GaussianNoise;
 import dev.sftpg.schedule.NoiseSchedule;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -83,7 +82,7 @@ public final class Pretrainer {
                 else t[i] = rng.nextInt(bigT);
                 tau[i] = t[i];
                 for (int d = 0; d < dim; d++) {
-                    float e = GaussianNoise.next(rng);
+                    float e = (float) rng.nextGaussian();
                     epsHost[i * dim + d] = e;
                     xHost[i * dim + d] = sqrtAbar[t[i]] * data.values()[row * dim + d] + sqrtOneMinus[t[i]] * e;
                 }

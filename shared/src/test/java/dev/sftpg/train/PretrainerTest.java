@@ -52,7 +52,7 @@ class PretrainerTest {
         Points data = new Diffusion(config).trainingSet();
         Pretrainer.Result r = new Pretrainer(config, data).run(QUIET, null);
         Path ckpt = dir.resolve("ckpt");
-        PretrainedModel.save(ckpt, config, r.network(), r.ema(), r.optimizerState(), r.steps(), r.finalLoss(), List.of(), Map.of());
+        PretrainedModel.save(ckpt, config, r.network(), r.ema(), r.optimizerState(), r.steps(), r.finalLoss(), Map.of());
         PretrainedModel loaded = PretrainedModel.load(ckpt);
         assertEquals(config.values(), loaded.config().values());
         assertEquals(50, loaded.step());

@@ -8,6 +8,12 @@ import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Diffusion;
 import dev.sftpg.train.Pretrainer;
 
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Optimizer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -51,8 +57,51 @@ final class BenchCommand {
         double median = repeats % 2 == 1 ? sorted[repeats / 2] : (sorted[repeats / 2 - 1] + sorted[repeats / 2]) / 2;
         out.printf("pretrain throughput (%s, batch %d): median %.1f steps/s (min %.1f, max %.1f over %d repeats)%n",
                 config.presetName(), config.get(ConfigSchema.PRETRAIN_BATCH), median, sorted[0], sorted[repeats - 1], repeats);
+        printBreakdown(config, data);
         out.printf("vs the reference toy (PyTorch CPU, 1 thread, same machine class): %.2fx its quiet %.0f steps/s, %.2fx its loaded %.0f%n",
                 median / REFERENCE_QUIET, REFERENCE_QUIET, median / REFERENCE_LOADED, REFERENCE_LOADED);
         return Main.OK;
+    }
+
+    /** Where one pretraining step's time goes: forward, backward, optimiser; the rest is host-side batch making. */
+    private void printBreakdown(Config config, Points data) {
+        int batch = config.get(ConfigSchema.PRETRAIN_BATCH);
+        ConditionalMlp net = new Diffusion(config).epsilonSpec(data.dim()).build(1);
+        Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.ADAM, 1e-4, 1.0);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, data.dim());
+        INDArray grad = Nd4j.rand(DataType.FLOAT, batch, data.dim()).muli(1e-3);
+        float[] tau = new float[batch];
+        int steps = config.get(ConfigSchema.DIFFUSION_STEPS);
+        for (int i = 0; i < batch; i++) tau[i] = i % steps;
+        int iters = 1000;
+        double[] us = new double[3];
+        for (int phase = 0; phase < 3; phase++) {
+            for (int rep = 0; rep < 2; rep++) { // first repetition warms up
+                long t0 = System.nanoTime();
+                for (int i = 0; i < iters; i++) {
+                    net.forward(x, tau);
+                    if (phase >= 1) net.backward(grad);
+                    if (phase >= 2) opt.step();
+                    else if (phase == 1) net.parameters().zeroGrads();
+                }
+                us[phase] = (System.nanoTime() - t0) / 1e3 / iters;
+            }
+        }
+        out.printf("per step: forward %.0f us, backward %.0f us, zero+clip+Adam %.0f us (%,d parameters); "
+                        + "~%.0f us per element-wise ND4J call is the floor on this machine%n",
+                us[0], us[1] - us[0], us[2] - us[1], net.parameters().size(), probeOpOverhead());
+    }
+
+    /** Median cost of one small in-place ND4J op (JNI and dispatch dominate at this size). */
+    private static double probeOpOverhead() {
+        INDArray a = Nd4j.rand(DataType.FLOAT, 128, 128), b = Nd4j.rand(DataType.FLOAT, 128, 128);
+        double[] t = new double[7];
+        for (int r = 0; r < t.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 2000; i++) a.addi(b).subi(b);
+            t[r] = (System.nanoTime() - t0) / 1e3 / 4000;
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
     }
 }

@@ -16,7 +16,6 @@ import dev.sftpg.train.PretrainedModel;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -56,7 +55,7 @@ final class PretrainCommand {
             lossCsv.append(Math.min((long) (i + 1) * r.logEvery(), r.steps())).append(',').append(r.lossCurve()[i]).append('\n');
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put("loss.csv", lossCsv.toString());
-        PretrainedModel.save(outDir, config, r.network(), r.ema(), r.optimizerState(), r.steps(), r.finalLoss(), List.of(), extra);
+        PretrainedModel.save(outDir, config, r.network(), r.ema(), r.optimizerState(), r.steps(), r.finalLoss(), extra);
 
         // a quick look at what the few-step policy produces from this checkpoint
         PretrainedModel saved = PretrainedModel.load(outDir);
