@@ -102,7 +102,7 @@ public final class ConfigSchema {
             "sum", "mean");
 
     // ---- pretraining (DDPM noise prediction)
-    public static final ConfigKey<Integer> PRETRAIN_STEPS = positiveInt("pretrain.steps", 20_000,
+    public static final ConfigKey<Integer> PRETRAIN_STEPS = positiveInt("pretrain.steps", 40_000,
             "Optimiser steps of DDPM pretraining.");
     public static final ConfigKey<Integer> PRETRAIN_BATCH = positiveInt("pretrain.batchSize", 128, "Pretraining batch size.");
     public static final ConfigKey<Double> PRETRAIN_LR = positive("pretrain.lr", 1e-3, "Pretraining learning rate.");
@@ -118,6 +118,29 @@ public final class ConfigSchema {
             "Write a loss line to the log every this many steps.");
     public static final ConfigKey<Integer> PRETRAIN_SEED = intIn("pretrain.seed", 0, 0, Integer.MAX_VALUE,
             "Seed of batch, time-step and noise draws.");
+
+    // ---- SFT-PG fine-tuning (reference defaults for the 2-D toy)
+    public static final ConfigKey<Integer> FINETUNE_BATCH = positiveInt("finetune.batchSize", 128,
+            "B: trajectories per rollout batch, real points per critic step, transitions per policy minibatch.");
+    public static final ConfigKey<Integer> FINETUNE_N_CRITIC = positiveInt("finetune.nCritic", 5,
+            "Critic (and value) steps, one per rollout batch, between two policy updates.");
+    public static final ConfigKey<Integer> FINETUNE_N_GENERATOR = positiveInt("finetune.nGenerator", 1,
+            "Policy-gradient minibatches of B transitions per policy update (1 toy, 10 images).");
+    public static final ConfigKey<Double> FINETUNE_LR = positive("finetune.lr", 5e-5, "Policy (generator) Adam learning rate.");
+    public static final ConfigKey<Double> FINETUNE_CRITIC_LR = positive("finetune.criticLr", 1e-3, "Critic Adam learning rate.");
+    public static final ConfigKey<Double> FINETUNE_VALUE_LR = positive("finetune.valueLr", 1e-3, "Value Adam learning rate.");
+    public static final ConfigKey<Double> FINETUNE_GRAD_CLIP = number("finetune.gradClip", 0.0, 0.0, false, null,
+            "gamma: global gradient-norm clip of the policy update; 0 disables (the toy reference), 0.1 for images.");
+    public static final ConfigKey<Double> FINETUNE_LAMBDA = number("finetune.lambda", 1.0, 0.0, false, null,
+            "Weight of the value-coupling (baseline) regulariser of the critic; its loss is T' * mean (V - f(x0))^2.");
+    public static final ConfigKey<Integer> FINETUNE_MAX_POLICY_LAG = intIn("finetune.maxPolicyLag", 0, 0, 1000,
+            "Batches made by a policy more than this many versions old still train the critic but not the policy.");
+    public static final ConfigKey<Integer> CRITIC_HIDDEN = positiveInt("critic.hidden", 256, "Critic f hidden width.");
+    public static final ConfigKey<Integer> CRITIC_LAYERS = intIn("critic.layers", 2, 1, 16, "Critic f hidden layers.");
+    public static final ConfigKey<Integer> VALUE_HIDDEN = positiveInt("value.hidden", 256, "Value V hidden width.");
+    public static final ConfigKey<Integer> VALUE_LAYERS = intIn("value.layers", 2, 1, 16, "Value V hidden layers.");
+    public static final ConfigKey<Integer> FINETUNE_SEED = intIn("finetune.seed", 0, 0, Integer.MAX_VALUE,
+            "Seed of critic/value initialisation, rollouts, real batches and minibatch draws.");
 
     // ---- evaluation
     public static final ConfigKey<String> EVAL_SAMPLERS = text("eval.samplers", "ddpm-1000,fastdpm-10,ddim-10",

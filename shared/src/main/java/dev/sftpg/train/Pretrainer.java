@@ -2,6 +2,7 @@ package dev.sftpg.train;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.EpochSampler;
 import dev.sftpg.data.Points;
 import dev.sftpg.io.ProgressBar;
 import dev.sftpg.nn.ConditionalMlp;
@@ -47,7 +48,6 @@ public final class Pretrainer {
         NoiseSchedule schedule = diffusion.schedule();
         int bigT = schedule.steps();
         int dim = data.dim();
-        if (data.n() < 1) throw new IllegalArgumentException("the training set is empty");
 
         ConditionalMlp net = diffusion.epsilonSpec(dim).build(config.get(ConfigSchema.MODEL_SEED));
         Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.parse(config.get(ConfigSchema.PRETRAIN_OPTIMIZER)),
@@ -60,8 +60,7 @@ public final class Pretrainer {
             sqrtOneMinus[t] = (float) Math.sqrt(1 - schedule.alphaBar(t));
         }
         SplittableRandom rng = new SplittableRandom(config.get(ConfigSchema.PRETRAIN_SEED));
-        int[] perm = identity(data.n());
-        int cursor = data.n();
+        EpochSampler epochs = new EpochSampler(data, rng);
         float[] xHost = new float[batch * dim], epsHost = new float[batch * dim], tau = new float[batch];
         int[] t = new int[batch];
         INDArray diff = Nd4j.create(DataType.FLOAT, batch, dim);
@@ -73,11 +72,7 @@ public final class Pretrainer {
         for (int step = 0; step < steps; step++) {
             int half = batch / 2 + 1;
             for (int i = 0; i < batch; i++) {
-                if (cursor >= data.n()) {
-                    shuffle(perm, rng);
-                    cursor = 0;
-                }
-                int row = perm[cursor++];
+                int row = epochs.nextIndex();
                 if (antithetic) t[i] = i < half ? rng.nextInt(bigT) : bigT - 1 - t[i - half];
                 else t[i] = rng.nextInt(bigT);
                 tau[i] = t[i];
@@ -116,20 +111,5 @@ public final class Pretrainer {
             emaWeights = shadow.parameters().toFloats();
         }
         return new Result(net, emaWeights, opt.state().dup().data().asFloat(), steps, lastLoss, curve, logEvery, seconds);
-    }
-
-    private static int[] identity(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        return p;
-    }
-
-    private static void shuffle(int[] p, SplittableRandom rng) {
-        for (int i = p.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
     }
 }

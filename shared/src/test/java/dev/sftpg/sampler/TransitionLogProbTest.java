@@ -71,4 +71,48 @@ class TransitionLogProbTest {
         assertThrows(IllegalArgumentException.class,
                 () -> TransitionLogProb.logProb(net, ddim, x, x, new int[]{0}, LogProbReduction.SUM));
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(LogProbReduction.class)
+    void policyGradientMatchesFiniteDifferencesOfTheSurrogate(LogProbReduction reduction) {
+        // double precision so central differences are exact enough to compare tightly
+        dev.sftpg.nn.ConditionalMlp policy = new dev.sftpg.nn.MlpSpec(2, 6, 2, 2, dev.sftpg.nn.Activation.SOFTPLUS,
+                new dev.sftpg.nn.TimeConditioning.OneHot(10), false, false, true).build(4, DataType.DOUBLE);
+        java.util.Random r = new java.util.Random(8);
+        int n = 6;
+        INDArray x = Nd4j.rand(DataType.DOUBLE, n, 2).subi(0.5), xNext = Nd4j.rand(DataType.DOUBLE, n, 2).subi(0.5);
+        int[] step = new int[n];
+        float[] adv = new float[n];
+        for (int i = 0; i < n; i++) {
+            step[i] = r.nextInt(10);
+            adv[i] = (float) r.nextGaussian();
+        }
+        policy.parameters().zeroGrads();
+        double loss = TransitionLogProb.policyGradient(policy, rec, x, xNext, step, adv, reduction);
+        double[] analytic = policy.parameters().flatGrads().dup().data().asDouble();
+        double[] logp = TransitionLogProb.logProb(policy, rec, x, xNext, step, reduction).toDoubleVector();
+        double expected = 0;
+        for (int i = 0; i < n; i++) expected += adv[i] * logp[i] / n;
+        assertEquals(expected, loss, 1e-9 * Math.max(1, Math.abs(expected)));
+
+        INDArray p = policy.parameters().flatParams();
+        double h = 1e-6;
+        for (int i = 0; i < p.length(); i += 7) {
+            double orig = p.getDouble(0, i);
+            p.putScalar(0, i, orig + h);
+            double up = surrogate(policy, x, xNext, step, adv, reduction);
+            p.putScalar(0, i, orig - h);
+            double down = surrogate(policy, x, xNext, step, adv, reduction);
+            p.putScalar(0, i, orig);
+            double numeric = (up - down) / (2 * h);
+            assertEquals(numeric, analytic[i], 1e-5 + 1e-5 * Math.abs(numeric), "parameter " + i);
+        }
+    }
+
+    private double surrogate(Network policy, INDArray x, INDArray xNext, int[] step, float[] adv, LogProbReduction red) {
+        double[] logp = TransitionLogProb.logProb(policy, rec, x, xNext, step, red).toDoubleVector();
+        double s = 0;
+        for (int i = 0; i < logp.length; i++) s += adv[i] * logp[i] / logp.length;
+        return s;
+    }
 }

@@ -1,0 +1,71 @@
+package dev.sftpg.finetune;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.nn.Activation;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.TimeConditioning;
+import dev.sftpg.sampler.SamplerRecord;
+import dev.sftpg.train.Diffusion;
+
+/**
+ * How a configuration builds the three SFT-PG learners, so that one process or a cluster of verticles make
+ * exactly the same networks from the same seeds.
+ */
+public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampler, int dim) {
+
+    public SftPgSetup(Config config, int dim) {
+        this(config, new Diffusion(config), new Diffusion(config).policySampler().requireStochastic(), dim);
+    }
+
+    public int batch() {
+        return config.get(ConfigSchema.FINETUNE_BATCH);
+    }
+
+    public int nCritic() {
+        return config.get(ConfigSchema.FINETUNE_N_CRITIC);
+    }
+
+    public double lambda() {
+        return config.get(ConfigSchema.FINETUNE_LAMBDA);
+    }
+
+    public long seed() {
+        return config.get(ConfigSchema.FINETUNE_SEED);
+    }
+
+    public MlpSpec criticSpec() {
+        return new MlpSpec(dim, config.get(ConfigSchema.CRITIC_HIDDEN), config.get(ConfigSchema.CRITIC_LAYERS), 1,
+                Activation.RELU, null, false, false, false);
+    }
+
+    /** V conditions on the trajectory step index 0..S-1 through a learned per-step scale, as the reference's value. */
+    public MlpSpec valueSpec() {
+        return new MlpSpec(dim, config.get(ConfigSchema.VALUE_HIDDEN), config.get(ConfigSchema.VALUE_LAYERS), 1,
+                Activation.RELU, new TimeConditioning.OneHot(sampler.steps()), true, false, true);
+    }
+
+    public CriticLearner critic() {
+        return new CriticLearner(criticSpec(), seed() * 31 + 1, config.get(ConfigSchema.FINETUNE_CRITIC_LR));
+    }
+
+    public ValueLearner value() {
+        return new ValueLearner(valueSpec(), seed() * 31 + 2, config.get(ConfigSchema.FINETUNE_VALUE_LR));
+    }
+
+    /** A policy learner starting from {@code pretrained}'s weights (the network itself is copied, not shared). */
+    public PolicyLearner policy(ConditionalMlp pretrained) {
+        ConditionalMlp net = pretrained.spec().build(0);
+        net.parameters().copyFrom(pretrained.parameters());
+        return new PolicyLearner(net, sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
+                config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
+    }
+
+    /** A rollout copy of the policy network (same architecture, weights set by the caller). */
+    public ConditionalMlp policyReplica(ConditionalMlp pretrained) {
+        ConditionalMlp net = pretrained.spec().build(0);
+        net.parameters().copyFrom(pretrained.parameters());
+        return net;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sftpg.finetune;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigLoader;
+import dev.sftpg.data.Points;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.train.Diffusion;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SftPgLoopTest {
+    private static final Config CONFIG = ConfigLoader.load("swissroll-reference",
+            List.of("finetune.batchSize=32", "critic.hidden=32", "value.hidden=32", "model.hidden=16", "model.layers=2"), Map.of());
+
+    private static ConditionalMlp pretrained() {
+        return new Diffusion(CONFIG).epsilonSpec(2).build(3);
+    }
+
+    @Test
+    void policyUpdatesEveryNCriticBatchesAndTheCriticLearnsToSeparate() {
+        Points data = new Diffusion(CONFIG).dataSource().sample(2000, 0);
+        SftPgLoop loop = new SftPgLoop(new SftPgSetup(CONFIG, 2), pretrained(), data);
+        float[] before = loop.policy().weights();
+        double lastIpm = 0;
+        for (int k = 1; k <= 40; k++) {
+            SftPgLoop.BatchResult r = loop.step();
+            assertEquals(k % 5 == 0, r.update() != null, "batch " + k);
+            if (r.update() != null) {
+                assertEquals(k / 5, r.update().version());
+                assertEquals(32, r.update().transitions(), "nGenerator = 1 minibatch of B transitions");
+                assertTrue(Double.isFinite(r.update().loss()));
+            }
+            lastIpm = r.critic().ipm();
+        }
+        // an untrained policy is far from the data, so a trained critic must tell them apart
+        assertTrue(lastIpm > 0.03, "IPM estimate " + lastIpm);
+        assertFalse(java.util.Arrays.equals(before, loop.policy().weights()), "policy weights moved");
+    }
+
+    @Test
+    void theLoopIsDeterministicGivenItsSeeds() {
+        Points data = new Diffusion(CONFIG).dataSource().sample(500, 0);
+        SftPgLoop a = new SftPgLoop(new SftPgSetup(CONFIG, 2), pretrained(), data);
+        SftPgLoop b = new SftPgLoop(new SftPgSetup(CONFIG, 2), pretrained(), data);
+        for (int k = 0; k < 10; k++) {
+            a.step();
+            b.step();
+        }
+        assertArrayEquals(a.policy().weights(), b.policy().weights());
+        assertArrayEquals(a.critic().network().parameters().toFloats(), b.critic().network().parameters().toFloats());
+    }
+
+    @Test
+    void valueCouplingGradientMatchesFiniteDifferencesOfTheValueLoss() {
+        // d/d f_r of sum_{i,r}(V_ir - f_r)^2 / B must equal what the value learner hands the critic
+        SftPgSetup setup = new SftPgSetup(CONFIG, 2);
+        ValueLearner value = setup.value();
+        int b = 4, s = setup.sampler().steps();
+        java.util.Random rnd = new java.util.Random(1);
+        float[] states = new float[(s + 1) * b * 2];
+        for (int i = 0; i < states.length; i++) states[i] = (float) rnd.nextGaussian();
+        float[] f = {0.3f, -0.1f, 0.7f, 0.2f};
+        int[] steps = new int[s * b];
+        for (int i = 0; i < s; i++) java.util.Arrays.fill(steps, i * b, (i + 1) * b, i);
+        float[] v = value.predict(java.util.Arrays.copyOf(states, s * b * 2), s * b, steps);
+        ValueLearner.Coupling c = value.step(states, s, b, f, 1.0);
+        for (int r = 0; r < b; r++) {
+            double expected = 0, loss = 0;
+            for (int i = 0; i < s; i++) expected += -2 * (v[i * b + r] - f[r]) / b;
+            assertEquals(expected, c.criticGradient()[r], 1e-5, "row " + r);
+        }
+        double loss = 0;
+        for (int k = 0; k < s * b; k++) loss += Math.pow(v[k] - f[k % b], 2) / b;
+        assertEquals(loss, c.loss(), 1e-4 * loss);
+    }
+}
