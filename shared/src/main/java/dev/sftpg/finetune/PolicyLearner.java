@@ -79,7 +79,12 @@ public final class PolicyLearner {
         return buffer.stream().mapToInt(b -> b.batch * sampler.steps()).sum();
     }
 
-    public Update update(Scorer critic, Scorer value) {
+    /** B transitions drawn from the buffer: states x_i, successors x_{i+1}, the final samples, step indices. */
+    public record Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps) {
+    }
+
+    /** Draws this update's minibatches (without replacement across them) from the shuffled buffer. */
+    public List<Minibatch> drawMinibatches() {
         int steps = sampler.steps();
         int total = bufferedTransitions();
         if (total == 0) throw new IllegalStateException("policy update with an empty buffer");
@@ -101,8 +106,7 @@ public final class PolicyLearner {
             perm[i] = perm[j];
             perm[j] = t;
         }
-        double loss = 0, advSum = 0, advSq = 0, norm = 0, clipped = 0;
-        int used = 0, done = 0, skipped = 0;
+        List<Minibatch> out = new ArrayList<>();
         for (int m = 0; m < minibatches && m * minibatch < total; m++) {
             int n = Math.min(minibatch, total - m * minibatch);
             float[] x = new float[n * dim], xNext = new float[n * dim], fin = new float[n * dim];
@@ -116,29 +120,54 @@ public final class PolicyLearner {
                 System.arraycopy(b.states, steps * stateSize + r * dim, fin, q * dim, dim);
                 step[q] = i;
             }
-            float[] f = critic.score(fin, n, null);
-            float[] v = value.score(x, n, step);
-            float[] adv = new float[n];
-            for (int q = 0; q < n; q++) {
+            out.add(new Minibatch(n, x, xNext, fin, step));
+        }
+        return out;
+    }
+
+    /**
+     * Applies one clipped Adam step per minibatch, given the current critic's f of each minibatch's finals and the
+     * value's V of its states (scored before any of these steps: neither depends on the policy), then clears the
+     * buffer and bumps the version.
+     */
+    public Update apply(List<Minibatch> minibatchList, List<float[]> criticOfFinals, List<float[]> valueOfStates) {
+        double loss = 0, advSum = 0, advSq = 0, norm = 0, clipped = 0;
+        int used = 0, skipped = 0;
+        for (int m = 0; m < minibatchList.size(); m++) {
+            Minibatch mb = minibatchList.get(m);
+            float[] f = criticOfFinals.get(m), v = valueOfStates.get(m);
+            float[] adv = new float[mb.n];
+            for (int q = 0; q < mb.n; q++) {
                 adv[q] = f[q] - v[q];
                 advSum += adv[q];
                 advSq += (double) adv[q] * adv[q];
             }
-            used += n;
+            used += mb.n;
             loss += TransitionLogProb.policyGradient(policy, sampler,
-                    Nd4j.create(x, new long[]{n, dim}, DataType.FLOAT), Nd4j.create(xNext, new long[]{n, dim}, DataType.FLOAT),
-                    step, adv, reduction);
+                    Nd4j.create(mb.x, new long[]{mb.n, dim}, DataType.FLOAT),
+                    Nd4j.create(mb.xNext, new long[]{mb.n, dim}, DataType.FLOAT), mb.steps, adv, reduction);
             Optimizer.StepInfo info = optimizer.step();
             if (!info.finite()) skipped++;
             norm += info.gradNorm();
             clipped += info.clippedNorm();
-            done++;
         }
         buffer.clear();
         version++;
-        double mean = advSum / used;
-        double std = Math.sqrt(Math.max(0, advSq / used - mean * mean));
+        int done = Math.max(1, minibatchList.size());
+        double mean = advSum / Math.max(1, used);
+        double std = Math.sqrt(Math.max(0, advSq / Math.max(1, used) - mean * mean));
         return new Update(version, loss / done, mean, std, norm / done, clipped / done, used, skipped);
+    }
+
+    /** {@link #drawMinibatches} and {@link #apply} with synchronous scorers (one process). */
+    public Update update(Scorer critic, Scorer value) {
+        List<Minibatch> mbs = drawMinibatches();
+        List<float[]> f = new ArrayList<>(), v = new ArrayList<>();
+        for (Minibatch mb : mbs) {
+            f.add(critic.score(mb.finals, mb.n, null));
+            v.add(value.score(mb.x, mb.n, mb.steps));
+        }
+        return apply(mbs, f, v);
     }
 
     /** Drops buffered transitions (e.g. after a version change made them too stale). */
