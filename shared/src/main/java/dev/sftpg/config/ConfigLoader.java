@@ -34,12 +34,29 @@ public final class ConfigLoader {
      */
     public static Config load(String preset, List<String> sets, Map<String, String> env) {
         String name = preset == null ? "swissroll" : preset;
+        JsonNode root = readPreset(name);
+        // a saved configuration remembers the preset it came from
+        String label = root.path("preset").isTextual() ? root.get("preset").asText() : presetLabel(name);
+        return resolve(root, label, "preset " + name, sets, env);
+    }
+
+    /** A configuration sent as text (e.g. by the run's coordinator to a joining worker); no overrides. */
+    public static Config fromJsonText(String json, String origin) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException(origin + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) throw new ConfigException(origin + " must hold a JSON object");
+        return resolve(root, root.path("preset").asText("run"), origin, List.of(), Map.of());
+    }
+
+    private static Config resolve(JsonNode root, String label, String origin, List<String> sets, Map<String, String> env) {
         List<String> problems = new ArrayList<>();
         Map<String, Object> values = new LinkedHashMap<>();
         for (ConfigKey<?> k : ConfigSchema.keys()) values.put(k.name(), k.defaultValue());
 
-        JsonNode root = readPreset(name);
-        String origin = "preset " + name;
         flatten(root, "", (key, node) -> {
             if (key.equals("preset") || key.equals("description")) return;
             Object raw = node.isNumber() ? node.numberValue() : node.isBoolean() ? (Object) node.booleanValue()
@@ -80,7 +97,7 @@ public final class ConfigLoader {
             problems.add("config key 'model.timeEmbedding': must be even, got " + values.get("model.timeEmbedding"));
 
         if (!problems.isEmpty()) throw new ConfigException(String.join("\n", problems));
-        return new Config(presetLabel(name), values);
+        return new Config(label, values);
     }
 
     private static void apply(Map<String, Object> values, String key, Object raw, String origin, List<String> problems) {

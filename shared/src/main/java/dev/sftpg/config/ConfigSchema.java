@@ -139,8 +139,30 @@ public final class ConfigSchema {
     public static final ConfigKey<Integer> CRITIC_LAYERS = intIn("critic.layers", 2, 1, 16, "Critic f hidden layers.");
     public static final ConfigKey<Integer> VALUE_HIDDEN = positiveInt("value.hidden", 256, "Value V hidden width.");
     public static final ConfigKey<Integer> VALUE_LAYERS = intIn("value.layers", 2, 1, 16, "Value V hidden layers.");
+    public static final ConfigKey<String> FINETUNE_PRETRAINED = text("finetune.pretrained", "",
+            "Pretrained DDPM directory to fine-tune; empty means runs/<preset>/pretrained, trained first if missing.");
     public static final ConfigKey<Integer> FINETUNE_SEED = intIn("finetune.seed", 0, 0, Integer.MAX_VALUE,
             "Seed of critic/value initialisation, rollouts, real batches and minibatch draws.");
+
+    // ---- the training run (budget, evaluation, checkpoints, cluster)
+    public static final ConfigKey<Double> TRAIN_MAX_MINUTES = positive("train.maxMinutes", 30.0,
+            "Wall-clock budget of a run; it then stops gracefully (final checkpoint and report).");
+    public static final ConfigKey<Integer> TRAIN_MAX_GENERATOR_STEPS = intIn("train.maxGeneratorSteps", 3000, 0, Integer.MAX_VALUE,
+            "Stop after this many policy updates (0: only the time budget counts).");
+    public static final ConfigKey<Integer> TRAIN_EVAL_EVERY = intIn("train.evalEvery", 100, 0, Integer.MAX_VALUE,
+            "Evaluate SWD every this many policy updates for the curve (0: never).");
+    public static final ConfigKey<Integer> TRAIN_EVAL_N = positiveInt("train.evalN", 2000,
+            "Points per periodic evaluation (the final one uses eval.n and eval.seeds).");
+    public static final ConfigKey<Integer> TRAIN_CHECKPOINT_EVERY = intIn("train.checkpointEvery", 500, 0, Integer.MAX_VALUE,
+            "Write a checkpoint of all three networks every this many policy updates (0: only at the end).");
+    public static final ConfigKey<Integer> TRAIN_ROLLOUT_WORKERS = intIn("train.rolloutWorkers", 1, 0, 64,
+            "Rollout workers the run process starts itself (`worker` processes add more).");
+    public static final ConfigKey<Integer> TRAIN_CREDITS = intIn("train.credits", 1, 1, 64,
+            "Batches each rollout worker may have in flight; 1 with one worker reproduces the reference loop exactly.");
+    public static final ConfigKey<String> CLUSTER_HOST = text("cluster.host", "127.0.0.1",
+            "Address the cluster binds to and advertises; other machines can join only if this is reachable.");
+    public static final ConfigKey<Integer> CLUSTER_PORT = intIn("cluster.port", 5701, 1, 65535,
+            "First Hazelcast port tried (the next 20 are tried too).");
 
     // ---- evaluation
     public static final ConfigKey<String> EVAL_SAMPLERS = text("eval.samplers", "ddpm-1000,fastdpm-10,ddim-10",

@@ -166,7 +166,7 @@ public final class ConditionalMlp implements Network {
                 if (gBias[l] != null) buf.gamma[l].addiRowVector(gBias[l]);
                 buf.lin[l].mul(buf.gamma[l], buf.pre[l]);
             }
-            if (l < layers - 1) spec.activation().apply(buf.pre[l], buf.act[l]);
+            if (l < layers - 1) spec.activation().apply(buf.pre[l], buf.act[l], buf.scratch[l]);
             h = buf.act[l];
         }
         last = buf;

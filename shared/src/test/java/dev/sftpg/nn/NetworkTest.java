@@ -98,4 +98,17 @@ class NetworkTest {
         float[] s = shadow.parameters().toFloats();
         for (int i = 0; i < 50; i++) assertEquals(p0[i] + 0.1f, s[i], 1e-5);
     }
+
+    @Test
+    void softplusStaysFiniteAndExactForLargeInputs() {
+        INDArray pre = Nd4j.createFromArray(new float[]{-200f, -20f, -1f, 0f, 1f, 20f, 100f, 500f}).reshape(1, 8);
+        INDArray out = Nd4j.create(DataType.FLOAT, 1, 8), scratch = Nd4j.create(DataType.FLOAT, 1, 8);
+        Activation.SOFTPLUS.apply(pre, out, scratch);
+        float[] v = out.data().asFloat();
+        float[] x = pre.data().asFloat();
+        for (int i = 0; i < v.length; i++) {
+            double expected = Math.max(x[i], 0) + Math.log1p(Math.exp(-Math.abs(x[i])));
+            assertEquals(expected, v[i], 1e-6 * Math.max(1, Math.abs(expected)), "softplus(" + x[i] + ")");
+        }
+    }
 }

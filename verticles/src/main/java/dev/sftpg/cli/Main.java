@@ -18,6 +18,10 @@ public final class Main {
             usage: sftpg <command> [options]
 
             commands:
+              run       [--config F] [--set k=v ...] [--run-dir DIR] [--roles r1,r2]
+                                                                   SFT-PG fine-tuning on a clustered Vert.x (pretrains first if needed)
+              worker    --role rollout|discriminator|value|generator --cluster-name NAME [--instances N] [--cluster HOST]
+                                                                   join a running cluster with more roles
               pretrain  --config F [--set k=v ...] [--out DIR]     train the DDPM by noise prediction
               eval      --checkpoint DIR [--samplers a,b] [--n N] [--seeds K] [--json]
                                                                    compare samplers (SWD, MMD, sharpness)
@@ -57,6 +61,8 @@ public final class Main {
                 case "sample" -> new SampleCommand(out, err).run(args);
                 case "config" -> new ConfigCommand(out, err).run(args);
                 case "bench" -> new BenchCommand(out, err).run(args);
+                case "run" -> new RunCommand(out, err).run(args);
+                case "worker" -> new WorkerCommand(out, err).run(args);
                 default -> throw new UsageException("unknown command '" + command + "'. " + helpHint(command));
             };
         } catch (UsageException | ConfigException | DataFormatException | CheckpointException e) {

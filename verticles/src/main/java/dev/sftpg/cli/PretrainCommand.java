@@ -37,6 +37,14 @@ final class PretrainCommand {
         Args args = Args.parse("pretrain", argv, 1, Set.of("config", "out"), Set.of());
         Config config = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         Path outDir = args.get("out") != null ? Path.of(args.get("out")) : defaultOut(config);
+        Pretrainer.Result r = pretrain(config, outDir, err);
+        out.printf("pretrained %s: %,d steps in %.1f s (%.0f steps/s), final loss %.4f -> %s%n", config.presetName(),
+                r.steps(), r.seconds(), r.steps() / r.seconds(), r.finalLoss(), outDir);
+        return Main.OK;
+    }
+
+    /** Trains, writes the checkpoint directory (with the loss log and a sample plot), and returns the result. */
+    static Pretrainer.Result pretrain(Config config, Path outDir, PrintStream err) throws Exception {
         Diffusion diffusion = new Diffusion(config);
         SamplerRecord policy = diffusion.policySampler(); // validates the sampler settings before training
         Points data = diffusion.trainingSet();
@@ -64,8 +72,6 @@ final class PretrainCommand {
         if (data.dim() >= 2)
             ScatterPlot.writePng(outDir.resolve("samples-" + policy.name() + ".png"), samples, data,
                     config.presetName() + " pretrained, " + policy.name(), 600);
-        out.printf("pretrained %s: %,d steps in %.1f s (%.0f steps/s), final loss %.4f -> %s%n", config.presetName(),
-                r.steps(), r.seconds(), r.steps() / r.seconds(), r.finalLoss(), outDir);
-        return Main.OK;
+        return r;
     }
 }

@@ -1,0 +1,141 @@
+package dev.sftpg.cli;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigLoader;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.Points;
+import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.nn.Nd4jRuntime;
+import dev.sftpg.train.Evaluator;
+import dev.sftpg.train.PretrainedModel;
+import dev.sftpg.verticles.CoordinatorVerticle;
+import dev.sftpg.verticles.Deployer;
+import dev.sftpg.verticles.DiscriminatorVerticle;
+import dev.sftpg.verticles.GeneratorVerticle;
+import dev.sftpg.verticles.RolloutVerticle;
+import dev.sftpg.verticles.RunSpec;
+import dev.sftpg.verticles.ValueVerticle;
+import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.cluster.ClusterFactory;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code sftpg run}: a whole SFT-PG run on a clustered Vert.x in this JVM (pretraining first when the preset's
+ * pretrained model is missing). Stops at the budget or on Ctrl-C with a final checkpoint and report.json.
+ */
+final class RunCommand {
+    static final List<String> ROLES = List.of("rollout", "discriminator", "value", "generator");
+
+    private final PrintStream out, err;
+
+    RunCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    static List<String> parseRoles(String roles) {
+        if (roles == null) return ROLES;
+        List<String> list = Arrays.stream(roles.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        for (String r : list)
+            if (!ROLES.contains(r)) throw new UsageException("unknown role '" + r + "' (roles: " + String.join(", ", ROLES) + ")");
+        return list;
+    }
+
+    int run(String[] argv) throws Exception {
+        Args args = Args.parse("run", argv, 1, Set.of("config", "run-dir", "roles"), Set.of());
+        Config config = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
+        List<String> roles = parseRoles(args.get("roles"));
+        Path pretrainedDir = config.get(ConfigSchema.FINETUNE_PRETRAINED).isEmpty()
+                ? PretrainCommand.defaultOut(config) : Path.of(config.get(ConfigSchema.FINETUNE_PRETRAINED));
+        new dev.sftpg.train.Diffusion(config).policySampler().requireStochastic(); // refuse a deterministic policy early
+        Nd4jRuntime.configure();
+        if (!Files.isDirectory(pretrainedDir)) {
+            err.println("no pretrained model at " + pretrainedDir + ": pretraining it first");
+            PretrainCommand.pretrain(config, pretrainedDir, err);
+        }
+        PretrainedModel pretrained = PretrainedModel.load(pretrainedDir);
+        String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 4);
+        Path runDir = args.get("run-dir") != null ? Path.of(args.get("run-dir"))
+                : Path.of("runs", config.presetName(), "run-" + runId);
+        Files.createDirectories(runDir);
+        dev.sftpg.io.AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
+        RunSpec spec = new RunSpec(runId, config, pretrained.dataDim());
+        SftPgSetup setup = spec.setup();
+
+        int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
+        err.printf("run %s (%s): evaluating the pretrained %s sampler (%,d points x %d seeds) ...%n", runId,
+                config.presetName(), setup.sampler().name(), n, seeds);
+        Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, config.get(ConfigSchema.EVAL_PROJECTIONS),
+                Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
+        Evaluator.SamplerScore init = ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null);
+        Evaluator.SamplerScore floor = ev.dataFloor();
+        JsonObject initial = new JsonObject()
+                .put("swd", new JsonObject().put("mean", init.swd().mean()).put("std", init.swd().std()))
+                .put("sharpness", init.sharpness().mean()).put("mmd", init.mmd().mean())
+                .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
+        err.printf("initial %s: SWD %.4f +- %.4f, sharpness %.2f (data floor SWD %.4f)%n", setup.sampler().name(),
+                init.swd().mean(), init.swd().std(), init.sharpness().mean(), floor.swd().mean());
+
+        String clusterName = "sftpg-" + runId;
+        String host = config.get(ConfigSchema.CLUSTER_HOST);
+        Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
+                .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        Promise<JsonObject> finished = Promise.promise();
+        Points data = setup.diffusion().trainingSet();
+        CoordinatorVerticle coordinator = new CoordinatorVerticle(spec, runDir, setup.policyReplica(pretrained.network()),
+                data, initial, finished);
+        Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
+        Future<?> learners = Future.succeededFuture();
+        if (roles.contains("value")) learners = learners.compose(x -> Deployer.deploy(vertx, new ValueVerticle(setup), "value"));
+        if (roles.contains("discriminator"))
+            learners = learners.compose(x -> Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data), "discriminator"));
+        if (roles.contains("generator"))
+            learners = learners.compose(x -> Deployer.deploy(vertx, new GeneratorVerticle(setup, pretrained.network()), "generator"));
+        learners.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        int workers = roles.contains("rollout") ? config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS) : 0;
+        for (int i = 0; i < workers; i++)
+            Deployer.deploy(vertx, new RolloutVerticle("rollout-" + i, i, setup, pretrained.network()), "rollout-" + i)
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, host, String.join(", ", roles), runDir);
+        err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%n", clusterName);
+
+        Thread hook = new Thread(() -> {
+            Log.info("run", "interrupted: finishing gracefully (final checkpoint and report)");
+            vertx.runOnContext(v -> coordinator.finish("interrupted"));
+            try {
+                finished.future().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        JsonObject report = finished.future().toCompletionStage().toCompletableFuture().get();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is what brought us here
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        JsonObject fin = report.getJsonObject("final", new JsonObject());
+        out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); SWD %.4f -> %.4f, sharpness %.2f -> %.2f; report %s%n",
+                runId, report.getString("stopReason"), report.getDouble("wallSeconds"), report.getLong("generatorSteps"),
+                report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), init.swd().mean(),
+                fin.getJsonObject("swd", new JsonObject()).getDouble("mean", Double.NaN), init.sharpness().mean(),
+                fin.getDouble("sharpness", Double.NaN), runDir.resolve("report.json"));
+        return Main.OK;
+    }
+}

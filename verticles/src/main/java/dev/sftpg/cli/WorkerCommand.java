@@ -1,0 +1,100 @@
+package dev.sftpg.cli;
+
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Nd4jRuntime;
+import dev.sftpg.verticles.Deployer;
+import dev.sftpg.verticles.DiscriminatorVerticle;
+import dev.sftpg.verticles.GeneratorVerticle;
+import dev.sftpg.verticles.RolloutVerticle;
+import dev.sftpg.verticles.RunSpec;
+import dev.sftpg.verticles.ValueVerticle;
+import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.cluster.ClusterFactory;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code sftpg worker}: join a running cluster and host more roles (typically rollout workers) until the run stops. */
+final class WorkerCommand {
+    private final PrintStream out, err;
+
+    WorkerCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(String[] argv) throws Exception {
+        Args args = Args.parse("worker", argv, 1, Set.of("role", "instances", "cluster", "cluster-name", "port", "join-timeout"), Set.of());
+        List<String> roles = RunCommand.parseRoles(args.require("role", "rollout"));
+        String clusterName = args.require("cluster-name", "sftpg-20261125-120000-ab12 (printed by `run`)");
+        String host = args.get("cluster") != null ? args.get("cluster") : "127.0.0.1";
+        int instances = args.intOption("instances", 1, 1);
+        int port = args.intOption("port", 5701, 1);
+        int joinTimeout = args.intOption("join-timeout", 60, 1);
+        Nd4jRuntime.configure();
+        Vertx vertx;
+        try {
+            vertx = ClusterFactory.start(clusterName, host, List.of(host), port).toCompletionStage().toCompletableFuture()
+                    .get(joinTimeout, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new UsageException("could not join cluster " + clusterName + " at " + host + " within " + joinTimeout + " s");
+        }
+        RunSpec spec = fetchRunSpec(vertx, clusterName, joinTimeout);
+        SftPgSetup setup = spec.setup();
+        ConditionalMlp architecture = setup.diffusion().epsilonSpec(spec.dim()).build(0);
+        String base = "w" + ProcessHandle.current().pid();
+        CountDownLatch stopped = new CountDownLatch(1);
+        vertx.eventBus().consumer(Addresses.CONTROL, m -> {
+            if ("stop".equals(m.headers().get("command"))) stopped.countDown();
+        });
+        for (String role : roles) {
+            for (int i = 0; i < (role.equals("rollout") ? instances : 1); i++) {
+                var verticle = switch (role) {
+                    case "rollout" -> new RolloutVerticle(base + "-" + i, (int) (ProcessHandle.current().pid() % 100_000) * 10 + i + 1,
+                            setup, architecture);
+                    case "value" -> new ValueVerticle(setup);
+                    case "discriminator" -> new DiscriminatorVerticle(setup, setup.diffusion().trainingSet());
+                    default -> new GeneratorVerticle(setup, dev.sftpg.train.PretrainedModel.load(
+                            java.nio.file.Path.of(spec.config().get(ConfigSchema.FINETUNE_PRETRAINED).isEmpty()
+                                    ? PretrainCommand.defaultOut(spec.config()).toString()
+                                    : spec.config().get(ConfigSchema.FINETUNE_PRETRAINED))).network());
+                };
+                Deployer.deploy(vertx, verticle, role + "-" + i).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+        }
+        err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.contains("rollout")
+                ? instances + " rollout worker(s)" : String.join(", ", roles));
+        stopped.await();
+        Log.info("worker", "the run stopped; leaving the cluster");
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return Main.OK;
+    }
+
+    /** The coordinator's consumer becomes visible a few seconds after the cluster forms: retry until the timeout. */
+    private static RunSpec fetchRunSpec(Vertx vertx, String clusterName, int timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                JsonObject json = vertx.eventBus().<JsonObject>request(Addresses.RUN_INFO, Buffer.buffer())
+                        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
+                return RunSpec.fromJson(json);
+            } catch (Exception e) {
+                last = e;
+                Thread.sleep(500);
+            }
+        }
+        vertx.close();
+        throw new UsageException("joined cluster " + clusterName + " but found no run in it within " + timeoutSeconds
+                + " s (is `sftpg run` still running? " + (last == null ? "" : last.getMessage()) + ")");
+    }
+}

@@ -1,0 +1,285 @@
+package dev.sftpg.verticles;
+
+import dev.sftpg.checkpoint.Tensor;
+import dev.sftpg.checkpoint.TensorFile;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.Points;
+import dev.sftpg.io.AtomicFiles;
+import dev.sftpg.io.ScatterPlot;
+import dev.sftpg.messages.MetricsReport;
+import dev.sftpg.messages.PolicyWeights;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.sampler.TrajectorySampler;
+import dev.sftpg.train.Evaluator;
+import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs the run: serves its description to joining processes, logs every metrics snapshot to metrics.jsonl,
+ * evaluates the policy every {@code train.evalEvery} versions (the SWD curve), checkpoints all three learners,
+ * enforces the budget, and at the end writes the final checkpoint, the final evaluation and report.json.
+ */
+public final class CoordinatorVerticle extends LearnerVerticle {
+    private static final int KEEP_CHECKPOINTS = 3;
+
+    private final RunSpec spec;
+    private final Path runDir;
+    private final ConditionalMlp evalPolicy;
+    private final Points plotData;
+    private final JsonObject initial;
+    private final Promise<JsonObject> finished;
+    private final Map<String, JsonObject> latest = new TreeMap<>();
+    private final JsonArray curve = new JsonArray();
+    private final List<String> checkpoints = new ArrayList<>();
+    private BufferedWriter metricsLog;
+    private PolicyWeights current;
+    private long startMillis, lastEvaluated = -1, lastCheckpointed = -1;
+    private boolean finishing;
+
+    /**
+     * @param evalPolicy a network of the policy's architecture, used to evaluate announced weights
+     * @param initial    the pretrained sampler's evaluation ({@code swd}, {@code sharpness}, ...)
+     * @param finished   completed with the report when the run has ended
+     */
+    public CoordinatorVerticle(RunSpec spec, Path runDir, ConditionalMlp evalPolicy, Points plotData, JsonObject initial,
+                               Promise<JsonObject> finished) {
+        super("coordinator", "coordinator");
+        this.spec = spec;
+        this.runDir = runDir;
+        this.evalPolicy = evalPolicy;
+        this.plotData = plotData;
+        this.initial = initial;
+        this.finished = finished;
+    }
+
+    @Override
+    public Future<?> start() throws IOException {
+        startMillis = System.currentTimeMillis();
+        metricsLog = Files.newBufferedWriter(runDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        vertx.eventBus().<Buffer>consumer(Addresses.RUN_INFO, m -> m.reply(spec.toJson()));
+        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, this::onMetrics);
+        vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, this::onPolicy);
+        vertx.setPeriodic(1000, t -> checkBudget());
+        log(new JsonObject().put("event", "start").put("runId", spec.runId()).put("initial", initial));
+        return Future.succeededFuture();
+    }
+
+    private int cfg(dev.sftpg.config.ConfigKey<Integer> k) {
+        return spec.config().get(k);
+    }
+
+    private void onMetrics(Message<Buffer> m) {
+        MetricsReport r = wire.decode(m, MetricsReport.class);
+        if (r == null) return;
+        JsonObject json = new JsonObject(r.json()).put("time", r.timestampMillis());
+        latest.put(r.source(), json);
+        log(new JsonObject().put("event", "metrics").put("source", r.source()).put("metrics", json));
+    }
+
+    private void onPolicy(Message<Buffer> m) {
+        PolicyWeights w = wire.decode(m, PolicyWeights.class);
+        if (w == null || (current != null && w.version() <= current.version())) return;
+        current = w;
+        int evalEvery = cfg(ConfigSchema.TRAIN_EVAL_EVERY), ckptEvery = cfg(ConfigSchema.TRAIN_CHECKPOINT_EVERY);
+        if (evalEvery > 0 && w.version() % evalEvery == 0) evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
+        if (ckptEvery > 0 && w.version() % ckptEvery == 0) checkpoint(w.version());
+        checkBudget();
+    }
+
+    private double elapsedSeconds() {
+        return (System.currentTimeMillis() - startMillis) / 1000.0;
+    }
+
+    /** Scores the weights; the periodic curve uses few points and one seed, the final one eval.n and eval.seeds. */
+    private Evaluator.SamplerScore evaluate(PolicyWeights w, int n, int seeds, boolean quietLog) {
+        evalPolicy.parameters().setFloats(w.params());
+        var setup = spec.setup();
+        Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, spec.config().get(ConfigSchema.EVAL_PROJECTIONS),
+                Math.min(n, spec.config().get(ConfigSchema.EVAL_BATCH)));
+        Evaluator.SamplerScore s = ev.score("sft-pg-" + setup.sampler().steps(), evalPolicy, setup.sampler(), null);
+        lastEvaluated = w.version();
+        JsonObject point = new JsonObject().put("generatorStep", w.version()).put("seconds", elapsedSeconds())
+                .put("swd", s.swd().mean()).put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
+        if (!quietLog) {
+            curve.add(point);
+            log(new JsonObject().put("event", "eval").mergeIn(point));
+            Log.info(role, String.format("policy v%d after %.0fs: SWD %.4f, sharpness %.2f (%d points)", w.version(),
+                    elapsedSeconds(), s.swd().mean(), s.sharpness().mean(), n));
+            writeSamplePlot(w.version());
+        }
+        return s;
+    }
+
+    private void writeSamplePlot(long version) {
+        if (spec.dim() < 2) return;
+        try {
+            int n = 2000;
+            Points samples = new Points(n, spec.dim(), TrajectorySampler.sampleFinal(evalPolicy, spec.setup().sampler(), n, n, 3));
+            ScatterPlot.writePng(runDir.resolve("samples").resolve(String.format("step-%06d.png", version)), samples, plotData,
+                    spec.config().presetName() + " SFT-PG policy v" + version, 600);
+        } catch (IOException e) {
+            Log.warn(role, "could not write the sample plot: " + e.getMessage());
+        }
+    }
+
+    /** Asks each learner for weights and optimiser state and writes them as one checkpoint directory. */
+    private Future<Void> checkpoint(long version) {
+        lastCheckpointed = version;
+        List<Future<Message<Buffer>>> parts = new ArrayList<>();
+        String[] roles = {"generator", "discriminator", "value"};
+        for (String r : roles) parts.add(vertx.eventBus().request(Addresses.snapshot(r), Buffer.buffer(), wire.from()));
+        return Future.all(parts).compose(all -> {
+            List<Tensor> tensors = new ArrayList<>();
+            for (int i = 0; i < roles.length; i++) {
+                Object[] pair = wire.decodePair(parts.get(i).result(), PolicyWeights.class, PolicyWeights.class);
+                if (pair == null) return Future.failedFuture("malformed snapshot from " + roles[i]);
+                String name = roles[i].equals("generator") ? "policy" : roles[i].equals("discriminator") ? "critic" : "value";
+                tensors.add(Tensor.vector(name + ".params", ((PolicyWeights) pair[0]).params()));
+                tensors.add(Tensor.vector(name + ".optimizer", ((PolicyWeights) pair[1]).params()));
+            }
+            Path dir = runDir.resolve("checkpoints").resolve(String.format("step-%06d", version));
+            JsonObject meta = new JsonObject().put("format", "sftpg-finetune").put("policyVersion", version)
+                    .put("configHash", spec.config().hash()).put("seconds", elapsedSeconds());
+            try {
+                AtomicFiles.writeDirectory(dir, tmp -> {
+                    Files.writeString(tmp.resolve("config.json"), spec.config().toJson());
+                    TensorFile.write(tmp.resolve("state.sftpg"), meta.encode(), tensors);
+                });
+                checkpoints.add(dir.getFileName().toString());
+                pruneCheckpoints();
+                log(new JsonObject().put("event", "checkpoint").put("policyVersion", version).put("dir", dir.toString()));
+                return Future.<Void>succeededFuture();
+            } catch (IOException e) {
+                return Future.<Void>failedFuture(e);
+            }
+        }).onFailure(e -> Log.warn(role, "checkpoint at version " + version + " failed: " + e.getMessage()));
+    }
+
+    private void pruneCheckpoints() throws IOException {
+        Path root = runDir.resolve("checkpoints");
+        try (var dirs = Files.list(root)) {
+            List<Path> all = dirs.filter(p -> p.getFileName().toString().startsWith("step-")).sorted(Comparator.reverseOrder()).toList();
+            for (Path old : all.subList(Math.min(KEEP_CHECKPOINTS, all.size()), all.size())) deleteTree(old);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+
+    private void checkBudget() {
+        if (finishing) return;
+        double maxMinutes = spec.config().get(ConfigSchema.TRAIN_MAX_MINUTES);
+        int maxSteps = cfg(ConfigSchema.TRAIN_MAX_GENERATOR_STEPS);
+        boolean timeUp = elapsedSeconds() >= maxMinutes * 60;
+        boolean stepsDone = maxSteps > 0 && current != null && current.version() >= maxSteps;
+        if (timeUp || stepsDone) finish(timeUp ? "time budget reached" : "generator step budget reached");
+    }
+
+    /** Stops the workers, writes the final checkpoint, evaluation and report; idempotent. */
+    public Future<JsonObject> finish(String reason) {
+        if (finishing) return finished.future();
+        finishing = true;
+        Log.info(role, "stopping: " + reason);
+        vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", "stop"));
+        // let in-flight batches drain, then snapshot the final state
+        vertx.setTimer(500, t -> vertx.eventBus().<Buffer>request(Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from())
+                .map(reply -> {
+                    PolicyWeights w = wire.decode(reply, PolicyWeights.class);
+                    if (w != null) current = w;
+                    return null;
+                })
+                .compose(v -> current != null && lastCheckpointed != current.version() ? checkpoint(current.version()) : Future.succeededFuture())
+                .onComplete(ar -> {
+                    try {
+                        finished.complete(writeReport(reason));
+                    } catch (Exception e) {
+                        finished.fail(e);
+                    }
+                }));
+        return finished.future();
+    }
+
+    private JsonObject writeReport(String reason) throws IOException {
+        int n = spec.config().get(ConfigSchema.EVAL_N), seeds = spec.config().get(ConfigSchema.EVAL_SEEDS);
+        JsonObject fin = new JsonObject();
+        if (current != null) {
+            Log.info(role, "final evaluation: " + n + " points x " + seeds + " seeds");
+            Evaluator.SamplerScore s = evaluate(current, n, seeds, true);
+            writeSamplePlot(current.version());
+            fin.put("swd", new JsonObject().put("mean", s.swd().mean()).put("std", s.swd().std()))
+                    .put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
+        }
+        JsonObject gen = latest.getOrDefault("generator", new JsonObject());
+        JsonObject disc = latest.getOrDefault("discriminator", new JsonObject());
+        JsonObject perWorker = new JsonObject();
+        long rollouts = 0, rejected = 0;
+        for (Map.Entry<String, JsonObject> e : latest.entrySet()) {
+            rejected += e.getValue().getLong("rejectedMessages", 0L);
+            if ("rollout".equals(e.getValue().getString("role"))) {
+                long b = e.getValue().getLong("batches", 0L);
+                perWorker.put(e.getKey(), b);
+                rollouts += b;
+            }
+        }
+        double wall = elapsedSeconds();
+        long criticSteps = disc.getLong("criticSteps", 0L);
+        JsonObject report = new JsonObject()
+                .put("runId", spec.runId()).put("preset", spec.config().presetName()).put("stopReason", reason)
+                .put("sampler", spec.setup().sampler().name())
+                .put("init", initial).put("final", fin)
+                .put("wallSeconds", wall)
+                .put("rollouts", rollouts).put("criticSteps", criticSteps)
+                .put("generatorSteps", current == null ? 0 : current.version())
+                .put("criticStepsPerSecond", criticSteps / Math.max(1e-9, wall))
+                .put("perWorkerBatches", perWorker)
+                .put("droppedForPolicyLag", gen.getLong("droppedForPolicyLag", 0L))
+                .put("rejectedMessages", rejected)
+                .put("checkpoints", new JsonArray(checkpoints))
+                .put("curve", curve);
+        AtomicFiles.writeString(runDir.resolve("report.json"), report.encodePrettily() + "\n");
+        log(new JsonObject().put("event", "finish").put("report", report));
+        metricsLog.close();
+        metricsLog = null;
+        return report;
+    }
+
+    private void log(JsonObject line) {
+        if (metricsLog == null) return; // the run has ended
+        try {
+            metricsLog.write(line.put("t", System.currentTimeMillis()).encode());
+            metricsLog.newLine();
+            metricsLog.flush();
+        } catch (IOException e) {
+            Log.warn(role, "metrics log write failed: " + e.getMessage());
+        }
+    }
+
+    @Override
+    JsonObject metrics() {
+        return new JsonObject().put("elapsedSeconds", elapsedSeconds())
+                .put("policyVersion", current == null ? 0 : current.version()).put("lastEvaluated", lastEvaluated);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.sftpg.verticles;
+
+import dev.sftpg.finetune.Rollout;
+import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.messages.Credit;
+import dev.sftpg.messages.PolicyWeights;
+import dev.sftpg.messages.TrajectoryBatch;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.SplittableRandom;
+
+/**
+ * A rollout worker: holds a copy of the policy at some version, and for every credit it holds produces one batch
+ * of whole trajectories with the preset's sampler record. Switches weights when a newer version is announced;
+ * before its first batch (and whenever a credit names a version it has not seen) it fetches the current weights.
+ */
+public final class RolloutVerticle extends LearnerVerticle {
+    private final SftPgSetup setup;
+    private final ConditionalMlp architecture;
+    private final int index;
+    private ConditionalMlp policy;
+    private SplittableRandom seeds;
+    private long version = -1, sequence, produced;
+    private int credits;
+    private boolean stopped, fetching, producing;
+    private long startMillis;
+
+    /**
+     * @param architecture a network of the policy's architecture (its weights are replaced by the fetched ones)
+     * @param index        worker number; worker 0 uses the same rollout seeds as the single-thread loop
+     */
+    public RolloutVerticle(String workerId, int index, SftPgSetup setup, ConditionalMlp architecture) {
+        super("rollout", workerId);
+        this.setup = setup;
+        this.architecture = architecture;
+        this.index = index;
+    }
+
+    @Override
+    public Future<?> start() {
+        policy = setup.policyReplica(architecture);
+        seeds = new SplittableRandom(setup.seed() * 31 + 5 + 1_000L * index);
+        startMillis = System.currentTimeMillis();
+        vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, m -> {
+            PolicyWeights w = wire.decode(m, PolicyWeights.class);
+            if (w != null && w.version() > version) setWeights(w);
+        });
+        vertx.eventBus().<Buffer>consumer(Addresses.credit(id), this::onCredit);
+        vertx.eventBus().<Buffer>consumer(Addresses.CONTROL, m -> {
+            if ("stop".equals(m.headers().get("command"))) stopped = true;
+        });
+        startMetrics();
+        return fetchWeights()
+                .compose(v -> vertx.eventBus().<Buffer>request(Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)), wire.from()))
+                .map(reply -> {
+                    Credit c = wire.decode(reply, Credit.class);
+                    if (c != null) credits += c.credits();
+                    Log.info(role, id + " ready at policy version " + version + " with " + credits + " credit(s)");
+                    vertx.runOnContext(x -> produce());
+                    return null;
+                });
+    }
+
+    private void setWeights(PolicyWeights w) {
+        policy.parameters().setFloats(w.params());
+        version = w.version();
+    }
+
+    private Future<Void> fetchWeights() {
+        fetching = true;
+        return vertx.eventBus().<Buffer>request(Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from()).map(reply -> {
+            PolicyWeights w = wire.decode(reply, PolicyWeights.class);
+            if (w == null) throw new IllegalStateException("malformed policy weights");
+            if (w.version() > version) setWeights(w);
+            fetching = false;
+            return null;
+        });
+    }
+
+    private void onCredit(Message<Buffer> m) {
+        Credit c = wire.decode(m, Credit.class);
+        if (c == null) return;
+        credits += c.credits();
+        String v = m.headers().get("policyVersion");
+        long required = v == null ? -1 : Long.parseLong(v);
+        if (required > version && !fetching) fetchWeights().onComplete(ar -> produce());
+        else produce();
+    }
+
+    /** One batch per turn of the context, so announcements and credits are handled between batches. */
+    private void produce() {
+        if (stopped || fetching || producing || credits <= 0 || version < 0) return;
+        producing = true;
+        credits--;
+        int b = setup.batch();
+        float[] states = Rollout.generate(policy, setup.sampler(), b, seeds.nextLong());
+        TrajectoryBatch batch = new TrajectoryBatch(version, id, sequence++, setup.sampler().steps(), b, new int[]{setup.dim()}, states);
+        vertx.eventBus().send(Addresses.BATCH, Wire.encode(batch), wire.from());
+        produced++;
+        producing = false;
+        if (credits > 0) vertx.runOnContext(x -> produce());
+    }
+
+    @Override
+    JsonObject metrics() {
+        double secs = Math.max(1e-3, (System.currentTimeMillis() - startMillis) / 1000.0);
+        return new JsonObject().put("policyVersion", version).put("batches", produced).put("batchesPerSecond", produced / secs)
+                .put("credits", credits).put("worker", index);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.sftpg.verticles;
+
+import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.finetune.ValueLearner;
+import dev.sftpg.messages.CouplingGradient;
+import dev.sftpg.messages.PolicyWeights;
+import dev.sftpg.messages.ScoreQuery;
+import dev.sftpg.messages.ScoreReply;
+import dev.sftpg.messages.TrajectoryBatch;
+import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The value V(x_i, i). Fits each batch against the critic's f(x0) when the discriminator asks, replying with the
+ * gradient of its loss w.r.t. f(x0) (the coupling that regularises the critic); answers V queries for advantages.
+ */
+public final class ValueVerticle extends LearnerVerticle {
+    private final SftPgSetup setup;
+    private ValueLearner value;
+    private long steps;
+    private double lastLoss, lastGradNorm;
+
+    public ValueVerticle(SftPgSetup setup) {
+        super("value", "value");
+        this.setup = setup;
+    }
+
+    @Override
+    public Future<?> start() {
+        value = setup.value();
+        vertx.eventBus().<Buffer>consumer(Addresses.VALUE_FIT, this::onFit);
+        vertx.eventBus().<Buffer>consumer(Addresses.VALUE_SCORE, this::onScore);
+        vertx.eventBus().<Buffer>consumer(Addresses.snapshot(role), m -> m.reply(Wire.pair(
+                PolicyWeights.of(steps, value.network().parameters().toFloats()),
+                PolicyWeights.of(value.optimizer().iteration(), value.optimizer().state().dup().data().asFloat()))));
+        startMetrics();
+        return Future.succeededFuture();
+    }
+
+    private void onFit(Message<Buffer> m) {
+        Object[] pair = wire.decodePair(m, TrajectoryBatch.class, ScoreReply.class);
+        if (pair == null) return;
+        TrajectoryBatch batch = (TrajectoryBatch) pair[0];
+        float[] f = ((ScoreReply) pair[1]).values();
+        if (f.length != batch.batch()) {
+            m.fail(400, "value fit: " + f.length + " critic scores for a batch of " + batch.batch());
+            return;
+        }
+        ValueLearner.Coupling c = value.step(batch.states(), batch.steps(), batch.batch(), f, setup.lambda());
+        steps++;
+        lastLoss = c.loss();
+        lastGradNorm = c.update().gradNorm();
+        m.reply(Wire.encode(new CouplingGradient(batch.workerId(), batch.sequence(), f, c.criticGradient(), c.loss())));
+    }
+
+    private void onScore(Message<Buffer> m) {
+        ScoreQuery q = wire.decode(m, ScoreQuery.class);
+        if (q == null) return;
+        if (!q.isValueQuery()) {
+            m.fail(400, "value scores need a step index per point");
+            return;
+        }
+        m.reply(Wire.encode(q.reply(value.predict(q.points(), q.n(), q.steps()))));
+    }
+
+    @Override
+    JsonObject metrics() {
+        return new JsonObject().put("valueSteps", steps).put("valueLoss", lastLoss).put("valueGradNorm", lastGradNorm)
+                .put("valueLr", value.optimizer().learningRate());
+    }
+}

@@ -1,0 +1,43 @@
+package dev.sftpg.verticles.bus;
+
+/**
+ * Event-bus addresses of one run. Runs never share a cluster (each has its own cluster name), so the addresses
+ * themselves need no run id.
+ */
+public final class Addresses {
+    private Addresses() {
+    }
+
+    /** Run description (config JSON, data dimension): request-reply, served by the coordinator. */
+    public static final String RUN_INFO = "sftpg.run.info";
+    /** Rollout worker -> discriminator: a trajectory batch (point-to-point). */
+    public static final String BATCH = "sftpg.batch";
+    /** Discriminator -> value: fit one batch against f(x0), reply with the coupling gradient. */
+    public static final String VALUE_FIT = "sftpg.value.fit";
+    /** Score queries: request-reply. */
+    public static final String CRITIC_SCORE = "sftpg.critic.score";
+    public static final String VALUE_SCORE = "sftpg.value.score";
+    /** Discriminator -> generator: a batch after its critic and value steps. */
+    public static final String GENERATOR_BATCH = "sftpg.generator.batch";
+    /** Generator -> everyone: a new policy version with its weights (publish). */
+    public static final String POLICY_ANNOUNCE = "sftpg.policy.announce";
+    /** Current policy weights: request-reply, served by the generator (late joiners). */
+    public static final String POLICY_WEIGHTS = "sftpg.policy.weights";
+    /** Rollout worker -> generator: hello, reply with the first credits. */
+    public static final String WORKER_HELLO = "sftpg.worker.hello";
+    /** Generator -> one worker: more credits. */
+    public static String credit(String workerId) {
+        return "sftpg.credit." + workerId;
+    }
+    /** Learners' weights and optimiser state for checkpoints: request-reply, one address per role. */
+    public static String snapshot(String role) {
+        return "sftpg.snapshot." + role;
+    }
+    /** Every verticle publishes JSON metrics here. */
+    public static final String METRICS = "sftpg.metrics";
+    /** Coordinator -> everyone: "stop" (publish). */
+    public static final String CONTROL = "sftpg.control";
+
+    /** Header naming the sending verticle, for per-sender reject accounting. */
+    public static final String SENDER = "sender";
+}
