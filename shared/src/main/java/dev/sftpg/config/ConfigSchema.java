@@ -161,6 +161,8 @@ public final class ConfigSchema {
             "Batches each rollout worker may have in flight; 1 with one worker reproduces the reference loop exactly.");
     public static final ConfigKey<String> CLUSTER_HOST = text("cluster.host", "127.0.0.1",
             "Address the cluster binds to and advertises; other machines can join only if this is reachable.");
+    public static final ConfigKey<String> CLUSTER_NAME = text("cluster.name", "",
+            "Hazelcast cluster name of the run; empty means sftpg-<run id>, unique per run so runs never mix.");
     public static final ConfigKey<Integer> CLUSTER_PORT = intIn("cluster.port", 5701, 1, 65535,
             "First Hazelcast port tried (the next 20 are tried too).");
 

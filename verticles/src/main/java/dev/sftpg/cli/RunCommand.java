@@ -90,7 +90,7 @@ final class RunCommand {
         err.printf("initial %s: SWD %.4f +- %.4f, sharpness %.2f (data floor SWD %.4f)%n", setup.sampler().name(),
                 init.swd().mean(), init.swd().std(), init.sharpness().mean(), floor.swd().mean());
 
-        String clusterName = "sftpg-" + runId;
+        String clusterName = config.get(ConfigSchema.CLUSTER_NAME).isEmpty() ? "sftpg-" + runId : config.get(ConfigSchema.CLUSTER_NAME);
         String host = config.get(ConfigSchema.CLUSTER_HOST);
         Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
                 .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
