@@ -29,7 +29,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private final SerialQueue queue = new SerialQueue();
     private CriticLearner critic;
     private EpochSampler real;
-    private long steps, staleBatches;
+    private long steps;
     private double lastIpm, lastLoss, lastGradNorm;
 
     public DiscriminatorVerticle(SftPgSetup setup, Points data) {
@@ -54,6 +54,11 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private Future<?> onBatch(Message<Buffer> m) {
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
+        if (batch.sampleSize() != setup.dim() || batch.steps() != setup.sampler().steps()) {
+            wire.reject(m, "trajectory batch of " + batch.steps() + " steps of size " + batch.sampleSize() + " does not fit this run ("
+                    + setup.sampler().steps() + " steps of size " + setup.dim() + ")");
+            return Future.succeededFuture();
+        }
         int b = batch.batch();
         float[] fin = batch.finalStates();
         float[] f = critic.score(fin, b);
@@ -74,6 +79,10 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private void onScore(Message<Buffer> m) {
         ScoreQuery q = wire.decode(m, ScoreQuery.class);
         if (q == null) return;
+        if (q.sampleSize() != setup.dim()) {
+            wire.reject(m, "score query of points of size " + q.sampleSize() + ", this run's are " + setup.dim());
+            return;
+        }
         m.reply(Wire.encode(q.reply(critic.score(q.points(), q.n()))));
     }
 
@@ -81,6 +90,6 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     JsonObject metrics() {
         return new JsonObject().put("criticSteps", steps).put("ipm", lastIpm).put("criticLoss", lastLoss)
                 .put("criticGradNorm", lastGradNorm).put("criticLr", critic.optimizer().learningRate())
-                .put("queueDepth", queue.depth()).put("staleBatches", staleBatches);
+                .put("queueDepth", queue.depth());
     }
 }

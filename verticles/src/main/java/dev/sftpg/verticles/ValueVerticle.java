@@ -46,8 +46,8 @@ public final class ValueVerticle extends LearnerVerticle {
         if (pair == null) return;
         TrajectoryBatch batch = (TrajectoryBatch) pair[0];
         float[] f = ((ScoreReply) pair[1]).values();
-        if (f.length != batch.batch()) {
-            m.fail(400, "value fit: " + f.length + " critic scores for a batch of " + batch.batch());
+        if (f.length != batch.batch() || batch.sampleSize() != setup.dim() || batch.steps() != setup.sampler().steps()) {
+            wire.reject(m, "value fit: batch or scores do not fit this run");
             return;
         }
         ValueLearner.Coupling c = value.step(batch.states(), batch.steps(), batch.batch(), f, setup.lambda());
@@ -60,8 +60,8 @@ public final class ValueVerticle extends LearnerVerticle {
     private void onScore(Message<Buffer> m) {
         ScoreQuery q = wire.decode(m, ScoreQuery.class);
         if (q == null) return;
-        if (!q.isValueQuery()) {
-            m.fail(400, "value scores need a step index per point");
+        if (!q.isValueQuery() || q.sampleSize() != setup.dim()) {
+            wire.reject(m, "value queries need points of size " + setup.dim() + " and a step index per point");
             return;
         }
         m.reply(Wire.encode(q.reply(value.predict(q.points(), q.n(), q.steps()))));

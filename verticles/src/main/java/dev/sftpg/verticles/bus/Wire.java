@@ -69,6 +69,13 @@ public final class Wire {
         }
     }
 
+    /** Rejects a well-formed message that does not fit this run (wrong shape, wrong step count), like a malformed one. */
+    public void reject(Message<?> m, String why) {
+        String sender = m.headers().get(Addresses.SENDER);
+        count(sender == null ? "unknown" : sender, m.address(), new MessageFormatException(why));
+        if (m.replyAddress() != null) m.fail(400, why);
+    }
+
     private void count(String sender, String address, MessageFormatException e) {
         long n = rejects.computeIfAbsent(sender, k -> new AtomicLong()).incrementAndGet();
         if (n == 1)
