@@ -56,9 +56,7 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
 
     /** A policy learner starting from {@code pretrained}'s weights (the network itself is copied, not shared). */
     public PolicyLearner policy(ConditionalMlp pretrained) {
-        ConditionalMlp net = pretrained.spec().build(0);
-        net.parameters().copyFrom(pretrained.parameters());
-        return new PolicyLearner(net, sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
+        return new PolicyLearner(policyReplica(pretrained), sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
                 config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
     }
 

@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Locale;
 
 /** Element-wise nonlinearities with their derivatives, written into caller-owned buffers (no allocation). */
 public enum Activation {
@@ -48,10 +47,6 @@ public enum Activation {
     }
 
     public static Activation parse(String s) {
-        try {
-            return valueOf(s.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown activation '" + s + "' (choose relu, softplus or identity)");
-        }
+        return dev.sftpg.util.Enums.parse(Activation.class, s, "activation");
     }
 }

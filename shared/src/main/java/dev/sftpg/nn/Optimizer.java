@@ -7,7 +7,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.RmsProp;
 
-import java.util.Locale;
 
 /**
  * Adam or RMSprop over a whole {@link ParameterStore} in one native op, with optional global-norm clipping
@@ -19,11 +18,7 @@ public final class Optimizer {
         ADAM, RMSPROP;
 
         public static Kind parse(String s) {
-            try {
-                return valueOf(s.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown optimiser '" + s + "' (choose adam or rmsprop)");
-            }
+            return dev.sftpg.util.Enums.parse(Kind.class, s, "optimiser");
         }
     }
 

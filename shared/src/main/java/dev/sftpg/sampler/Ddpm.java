@@ -2,7 +2,6 @@ package dev.sftpg.sampler;
 
 import dev.sftpg.schedule.NoiseSchedule;
 
-import java.util.Locale;
 
 /** Ancestral DDPM sampling over all T steps as a {@link SamplerRecord}. */
 public final class Ddpm {
@@ -14,11 +13,7 @@ public final class Ddpm {
         LARGE, SMALL;
 
         public static Variance parse(String s) {
-            try {
-                return valueOf(s.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown DDPM variance '" + s + "' (choose large or small)");
-            }
+            return dev.sftpg.util.Enums.parse(Variance.class, s, "DDPM variance");
         }
     }
 

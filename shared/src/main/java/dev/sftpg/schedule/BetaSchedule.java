@@ -28,11 +28,7 @@ public enum BetaSchedule {
     }
 
     public static BetaSchedule parse(String name) {
-        try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown beta schedule '" + name + "' (choose linear, quadratic or sigmoid)");
-        }
+        return dev.sftpg.util.Enums.parse(BetaSchedule.class, name, "beta schedule");
     }
 
     public String id() {

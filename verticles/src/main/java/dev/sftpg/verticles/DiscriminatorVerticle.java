@@ -8,7 +8,6 @@ import dev.sftpg.messages.CouplingGradient;
 import dev.sftpg.messages.ScoreQuery;
 import dev.sftpg.messages.ScoreReply;
 import dev.sftpg.messages.TrajectoryBatch;
-import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
@@ -44,9 +43,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
         real = new EpochSampler(data, new SplittableRandom(setup.seed() * 31 + 4));
         vertx.eventBus().<Buffer>consumer(Addresses.BATCH, m -> queue.submit(() -> onBatch(m)));
         vertx.eventBus().<Buffer>consumer(Addresses.CRITIC_SCORE, this::onScore);
-        vertx.eventBus().<Buffer>consumer(Addresses.snapshot(role), m -> m.reply(Wire.pair(
-                PolicyWeights.of(steps, critic.network().parameters().toFloats()),
-                PolicyWeights.of(critic.optimizer().iteration(), critic.optimizer().state().dup().data().asFloat()))));
+        serveSnapshots(() -> steps, critic.network(), critic.optimizer());
         startMetrics();
         return Future.succeededFuture();
     }

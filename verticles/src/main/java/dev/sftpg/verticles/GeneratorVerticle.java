@@ -54,8 +54,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         vertx.eventBus().<Buffer>consumer(Addresses.POLICY_WEIGHTS, m -> m.reply(Wire.encode(weights())));
         vertx.eventBus().<Buffer>consumer(Addresses.WORKER_HELLO, this::onHello);
         vertx.eventBus().<Buffer>consumer(Addresses.GENERATOR_BATCH, m -> queue.submit(() -> onBatch(m)));
-        vertx.eventBus().<Buffer>consumer(Addresses.snapshot(role), m -> m.reply(Wire.pair(weights(),
-                PolicyWeights.of(policy.optimizer().iteration(), policy.optimizer().state().dup().data().asFloat()))));
+        serveSnapshots(policy::version, policy.network(), policy.optimizer());
         startMetrics();
         return Future.succeededFuture();
     }

@@ -24,6 +24,16 @@ abstract class LearnerVerticle extends VerticleBase {
         this.wire = new Wire(id);
     }
 
+    /**
+     * Answers checkpoint requests on {@code sftpg.snapshot.<role>} with two blobs: the network's weights (tagged
+     * with {@code step}) and its optimiser state (tagged with the optimiser's iteration).
+     */
+    protected void serveSnapshots(java.util.function.LongSupplier step, dev.sftpg.nn.Network network, dev.sftpg.nn.Optimizer optimizer) {
+        vertx.eventBus().<io.vertx.core.buffer.Buffer>consumer(Addresses.snapshot(role), m -> m.reply(Wire.pair(
+                dev.sftpg.messages.PolicyWeights.of(step.getAsLong(), network.parameters().toFloats()),
+                dev.sftpg.messages.PolicyWeights.of(optimizer.iteration(), optimizer.state().dup().data().asFloat()))));
+    }
+
     /** The role's current figures (counters, losses, queue depths). */
     abstract JsonObject metrics();
 

@@ -3,7 +3,6 @@ package dev.sftpg.verticles;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.finetune.ValueLearner;
 import dev.sftpg.messages.CouplingGradient;
-import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.messages.ScoreQuery;
 import dev.sftpg.messages.ScoreReply;
 import dev.sftpg.messages.TrajectoryBatch;
@@ -34,9 +33,7 @@ public final class ValueVerticle extends LearnerVerticle {
         value = setup.value();
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_FIT, this::onFit);
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_SCORE, this::onScore);
-        vertx.eventBus().<Buffer>consumer(Addresses.snapshot(role), m -> m.reply(Wire.pair(
-                PolicyWeights.of(steps, value.network().parameters().toFloats()),
-                PolicyWeights.of(value.optimizer().iteration(), value.optimizer().state().dup().data().asFloat()))));
+        serveSnapshots(() -> steps, value.network(), value.optimizer());
         startMetrics();
         return Future.succeededFuture();
     }
