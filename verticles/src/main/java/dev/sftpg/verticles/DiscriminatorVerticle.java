@@ -9,6 +9,7 @@ import dev.sftpg.messages.ScoreQuery;
 import dev.sftpg.messages.ScoreReply;
 import dev.sftpg.messages.TrajectoryBatch;
 import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.Requests;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -59,7 +60,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
         int b = batch.batch();
         float[] fin = batch.finalStates();
         float[] f = critic.score(fin, b);
-        return vertx.eventBus().<Buffer>request(Addresses.VALUE_FIT, Wire.pair(batch, new ScoreReply(batch.sequence(), f)), wire.from())
+        return Requests.request(vertx, Addresses.VALUE_FIT, Wire.pair(batch, new ScoreReply(batch.sequence(), f)), wire.from(), id)
                 .map(reply -> {
                     CouplingGradient c = wire.decode(reply, CouplingGradient.class);
                     if (c == null) return null;

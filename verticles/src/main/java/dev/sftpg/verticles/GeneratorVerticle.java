@@ -11,6 +11,7 @@ import dev.sftpg.messages.TrajectoryBatch;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.Requests;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -103,10 +104,10 @@ public final class GeneratorVerticle extends LearnerVerticle {
             at += mb.n();
         }
         int[] shape = {dim};
-        Future<Message<Buffer>> f = vertx.eventBus().request(Addresses.CRITIC_SCORE,
-                Wire.encode(ScoreQuery.critic(++queryIds, shape, finals)), wire.from());
-        Future<Message<Buffer>> v = vertx.eventBus().request(Addresses.VALUE_SCORE,
-                Wire.encode(ScoreQuery.value(++queryIds, shape, states, steps)), wire.from());
+        Future<Message<Buffer>> f = Requests.request(vertx, Addresses.CRITIC_SCORE,
+                Wire.encode(ScoreQuery.critic(++queryIds, shape, finals)), wire.from(), id);
+        Future<Message<Buffer>> v = Requests.request(vertx, Addresses.VALUE_SCORE,
+                Wire.encode(ScoreQuery.value(++queryIds, shape, states, steps)), wire.from(), id);
         return Future.all(f, v).map(done -> {
             ScoreReply fr = wire.decode(f.result(), ScoreReply.class), vr = wire.decode(v.result(), ScoreReply.class);
             if (fr == null || vr == null) throw new IllegalStateException("malformed score reply");

@@ -8,6 +8,7 @@ import dev.sftpg.messages.TrajectoryBatch;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.Requests;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -58,7 +59,7 @@ public final class RolloutVerticle extends LearnerVerticle {
         });
         startMetrics();
         return fetchWeights()
-                .compose(v -> vertx.eventBus().<Buffer>request(Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)), wire.from()))
+                .compose(v -> Requests.request(vertx, Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)), wire.from(), id))
                 .map(reply -> {
                     Credit c = wire.decode(reply, Credit.class);
                     if (c != null) credits += c.credits();
@@ -75,7 +76,7 @@ public final class RolloutVerticle extends LearnerVerticle {
 
     private Future<Void> fetchWeights() {
         fetching = true;
-        return vertx.eventBus().<Buffer>request(Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from()).map(reply -> {
+        return Requests.request(vertx, Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from(), id).map(reply -> {
             PolicyWeights w = wire.decode(reply, PolicyWeights.class);
             if (w == null) throw new IllegalStateException("malformed policy weights");
             if (w.version() > version) setWeights(w);

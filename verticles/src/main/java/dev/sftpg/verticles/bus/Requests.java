@@ -1,0 +1,42 @@
+package dev.sftpg.verticles.bus;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+/**
+ * Request-reply that waits for a role to appear: roles may live in processes that join later (or whose
+ * registration has not reached this node yet), so "no handlers" is retried every half second, said once.
+ */
+public final class Requests {
+    private static final long RETRY_MILLIS = 500;
+
+    private Requests() {
+    }
+
+    public static Future<Message<Buffer>> request(Vertx vertx, String address, Buffer body, DeliveryOptions options, String who) {
+        Promise<Message<Buffer>> result = Promise.promise();
+        attempt(vertx, address, body, options, who, result, false);
+        return result.future();
+    }
+
+    private static void attempt(Vertx vertx, String address, Buffer body, DeliveryOptions options, String who,
+                                Promise<Message<Buffer>> result, boolean said) {
+        vertx.eventBus().<Buffer>request(address, body, options).onComplete(ar -> {
+            if (ar.succeeded()) {
+                if (said) Log.info(who, address + " is answering now");
+                result.complete(ar.result());
+            } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+                if (!said) Log.info(who, "waiting for a role to serve " + address + " ...");
+                vertx.setTimer(RETRY_MILLIS, t -> attempt(vertx, address, body, options, who, result, true));
+            } else {
+                result.fail(ar.cause());
+            }
+        });
+    }
+}
