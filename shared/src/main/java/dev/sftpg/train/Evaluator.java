@@ -12,8 +12,6 @@ import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.sampler.TrajectorySampler;
 
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Compares samplers on one network with the brief's metrics: per seed, n generated points against a fresh data
@@ -72,12 +70,5 @@ public final class Evaluator {
         mmd[s] = Mmd.rbfMedian(gen, data, s);
         sharp[s] = Sharpness.ratio(gen, data, dataDraw(s, 1));
         return SlicedWasserstein.distance(gen, data, projections, 2.0, s);
-    }
-
-    public List<SamplerScore> scoreAll(List<String> names, Network net, Diffusion diffusion, PrintStream log) {
-        List<SamplerScore> out = new ArrayList<>();
-        for (String name : names) out.add(score(name, net, diffusion.sampler(name), log));
-        out.add(dataFloor());
-        return out;
     }
 }

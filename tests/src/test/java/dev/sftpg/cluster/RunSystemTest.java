@@ -54,5 +54,16 @@ class RunSystemTest {
             assertTrue(pngs.anyMatch(p -> p.toString().endsWith(".png")));
         }
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("SWD"), out.toString(StandardCharsets.UTF_8));
+
+        // the best periodic policy is kept, and eval compares it with the pretrained samplers
+        assertTrue(Files.isRegularFile(runDir.resolve("checkpoints").resolve("best").resolve("state.sftpg")));
+        assertTrue(report.getJsonObject("best").getDouble("swd") > 0);
+        ByteArrayOutputStream evalOut = new ByteArrayOutputStream();
+        int evalCode = Main.run(new String[]{"eval", "--checkpoint", runDir.toString(), "--n", "500", "--seeds", "1", "--json"},
+                new PrintStream(evalOut, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true));
+        assertEquals(0, evalCode);
+        JsonObject eval = new JsonObject(evalOut.toString(StandardCharsets.UTF_8));
+        assertEquals("ddpm-10", eval.getJsonArray("samplers").getJsonObject(0).getString("name"));
+        assertEquals("sft-pg-10", eval.getJsonArray("samplers").getJsonObject(1).getString("name"));
     }
 }

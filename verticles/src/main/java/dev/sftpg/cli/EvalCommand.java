@@ -9,7 +9,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.metrics.MeanStd;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Evaluator;
-import dev.sftpg.train.PretrainedModel;
+import dev.sftpg.finetune.LoadedModels;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -30,18 +30,21 @@ final class EvalCommand {
         Args args = Args.parse("eval", argv, 1, Set.of("checkpoint", "samplers", "n", "seeds"), Set.of("json"));
         Path dir = Path.of(args.require("checkpoint", "runs/swissroll/pretrained"));
         Nd4jRuntime.configure();
-        PretrainedModel model = PretrainedModel.load(dir);
+        LoadedModels model = LoadedModels.load(dir);
         Config config = model.config();
         List<String> samplers = Arrays.stream((args.get("samplers") != null ? args.get("samplers")
-                : config.get(ConfigSchema.EVAL_SAMPLERS)).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+                : model.defaultSamplers()).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         if (samplers.isEmpty()) throw new UsageException("eval: --samplers lists no sampler");
-        for (String s : samplers) model.diffusion().sampler(s); // refuse bad names before any work
+        for (String s : samplers) model.sampler(s); // refuse bad names before any work
         int n = args.intOption("n", config.get(ConfigSchema.EVAL_N), 2);
         int seeds = args.intOption("seeds", config.get(ConfigSchema.EVAL_SEEDS), 1);
-        err.printf("eval %s: %s, %,d points x %d seeds%n", dir, String.join(", ", samplers), n, seeds);
+        err.printf("eval %s%s: %s, %,d points x %d seeds%n", model.source(), model.finetuned() == null ? ""
+                : " (policy version " + model.policyVersion() + ")", String.join(", ", samplers), n, seeds);
         Evaluator evaluator = new Evaluator(model.diffusion().dataSource(), n, seeds,
                 config.get(ConfigSchema.EVAL_PROJECTIONS), Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
-        List<Evaluator.SamplerScore> scores = evaluator.scoreAll(samplers, model.network(), model.diffusion(), err);
+        List<Evaluator.SamplerScore> scores = new java.util.ArrayList<>();
+        for (String s : samplers) scores.add(evaluator.score(s, model.network(s), model.sampler(s), err));
+        scores.add(evaluator.dataFloor());
         if (args.flag("json")) out.println(toJson(dir, n, seeds, scores));
         else printTable(scores);
         return Main.OK;

@@ -6,7 +6,7 @@ import dev.sftpg.io.ScatterPlot;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.sampler.TrajectorySampler;
-import dev.sftpg.train.PretrainedModel;
+import dev.sftpg.finetune.LoadedModels;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,13 +33,13 @@ final class SampleCommand {
         int n = args.intOption("n", 10_000, 1);
         int seed = args.intOption("seed", 0, 0);
         Nd4jRuntime.configure();
-        PretrainedModel model = PretrainedModel.load(dir);
-        SamplerRecord rec = model.diffusion().sampler(samplerName);
-        Points samples = new Points(n, model.dataDim(), TrajectorySampler.sampleFinal(model.network(), rec, n, Math.min(n, 10_000), seed));
+        LoadedModels model = LoadedModels.load(dir);
+        SamplerRecord rec = model.sampler(samplerName);
+        Points samples = new Points(n, model.dim(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
         if (lower.endsWith(".csv")) {
             PointsCsv.write(file, samples);
         } else {
-            if (model.dataDim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
+            if (model.dim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
             Points data = model.diffusion().dataSource().sample(Math.max(n, 5000), 12345);
             ScatterPlot.writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)", 800);
         }

@@ -1,7 +1,6 @@
 package dev.sftpg.verticles;
 
-import dev.sftpg.checkpoint.Tensor;
-import dev.sftpg.checkpoint.TensorFile;
+import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Points;
 import dev.sftpg.io.AtomicFiles;
@@ -54,6 +53,8 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private PolicyWeights current;
     private long startMillis, lastEvaluated = -1, lastCheckpointed = -1;
     private boolean finishing;
+    private double bestSwd = Double.POSITIVE_INFINITY;
+    private JsonObject best;
 
     /**
      * @param evalPolicy a network of the policy's architecture, used to evaluate announced weights
@@ -102,7 +103,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         current = w;
         int evalEvery = cfg(ConfigSchema.TRAIN_EVAL_EVERY), ckptEvery = cfg(ConfigSchema.TRAIN_CHECKPOINT_EVERY);
         if (evalEvery > 0 && w.version() % evalEvery == 0) evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
-        if (ckptEvery > 0 && w.version() % ckptEvery == 0) checkpoint(w.version());
+        if (ckptEvery > 0 && w.version() % ckptEvery == 0) checkpoint(w.version(), String.format("step-%06d", w.version()), null);
         checkBudget();
     }
 
@@ -126,6 +127,11 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             Log.info(role, String.format("policy v%d after %.0fs: SWD %.4f, sharpness %.2f (%d points)", w.version(),
                     elapsedSeconds(), s.swd().mean(), s.sharpness().mean(), n));
             writeSamplePlot(w.version());
+            if (s.swd().mean() < bestSwd) {
+                bestSwd = s.swd().mean();
+                best = point;
+                checkpoint(w.version(), "best", w);
+            }
         }
         return s;
     }
@@ -142,31 +148,33 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         }
     }
 
-    /** Asks each learner for weights and optimiser state and writes them as one checkpoint directory. */
-    private Future<Void> checkpoint(long version) {
-        lastCheckpointed = version;
+    /**
+     * Asks each learner for weights and optimiser state and writes them as one checkpoint directory,
+     * {@code checkpoints/step-N} (the last few kept) or {@code checkpoints/best} (the best periodic SWD so far).
+     */
+    private Future<Void> checkpoint(long version, String dirName, PolicyWeights evaluated) {
+        if (dirName.startsWith("step-")) lastCheckpointed = version;
         List<Future<Message<Buffer>>> parts = new ArrayList<>();
         String[] roles = {"generator", "discriminator", "value"};
         for (String r : roles) parts.add(vertx.eventBus().request(Addresses.snapshot(r), Buffer.buffer(), wire.from()));
         return Future.all(parts).compose(all -> {
-            List<Tensor> tensors = new ArrayList<>();
+            Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
             for (int i = 0; i < roles.length; i++) {
                 Object[] pair = wire.decodePair(parts.get(i).result(), PolicyWeights.class, PolicyWeights.class);
                 if (pair == null) return Future.failedFuture("malformed snapshot from " + roles[i]);
                 String name = roles[i].equals("generator") ? "policy" : roles[i].equals("discriminator") ? "critic" : "value";
-                tensors.add(Tensor.vector(name + ".params", ((PolicyWeights) pair[0]).params()));
-                tensors.add(Tensor.vector(name + ".optimizer", ((PolicyWeights) pair[1]).params()));
+                // the best checkpoint holds exactly the policy that was evaluated, not a few updates later's
+                boolean exact = name.equals("policy") && evaluated != null;
+                tensors.put(name + ".params", exact ? evaluated.params() : ((PolicyWeights) pair[0]).params());
+                tensors.put(name + ".optimizer", ((PolicyWeights) pair[1]).params());
             }
-            Path dir = runDir.resolve("checkpoints").resolve(String.format("step-%06d", version));
-            JsonObject meta = new JsonObject().put("format", "sftpg-finetune").put("policyVersion", version)
-                    .put("configHash", spec.config().hash()).put("seconds", elapsedSeconds());
+            Path dir = runDir.resolve("checkpoints").resolve(dirName);
             try {
-                AtomicFiles.writeDirectory(dir, tmp -> {
-                    Files.writeString(tmp.resolve("config.json"), spec.config().toJson());
-                    TensorFile.write(tmp.resolve("state.sftpg"), meta.encode(), tensors);
-                });
-                checkpoints.add(dir.getFileName().toString());
-                pruneCheckpoints();
+                FinetuneCheckpoint.write(dir, spec.config(), version, elapsedSeconds(), tensors);
+                if (dirName.startsWith("step-")) {
+                    checkpoints.add(dirName);
+                    pruneCheckpoints();
+                }
                 log(new JsonObject().put("event", "checkpoint").put("policyVersion", version).put("dir", dir.toString()));
                 return Future.<Void>succeededFuture();
             } catch (IOException e) {
@@ -211,7 +219,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                     if (w != null) current = w;
                     return null;
                 })
-                .compose(v -> current != null && lastCheckpointed != current.version() ? checkpoint(current.version()) : Future.succeededFuture())
+                .compose(v -> current != null && lastCheckpointed != current.version() ? checkpoint(current.version(), String.format("step-%06d", current.version()), null) : Future.succeededFuture())
                 .onComplete(ar -> {
                     try {
                         finished.complete(writeReport(reason));
@@ -258,6 +266,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                 .put("droppedForPolicyLag", gen.getLong("droppedForPolicyLag", 0L))
                 .put("rejectedMessages", rejected)
                 .put("checkpoints", new JsonArray(checkpoints))
+                .put("best", best == null ? null : best.copy().put("checkpoint", "best"))
                 .put("curve", curve);
         AtomicFiles.writeString(runDir.resolve("report.json"), report.encodePrettily() + "\n");
         log(new JsonObject().put("event", "finish").put("report", report));
