@@ -24,12 +24,8 @@ public final class EightGaussians implements PointSource {
     }
 
     public EightGaussians(double radius, double std) {
-        if (!(radius > 0) || Double.isInfinite(radius))
-            throw new IllegalArgumentException("8gaussians radius must be a finite number > 0, got " + radius);
-        if (!(std >= 0) || Double.isInfinite(std))
-            throw new IllegalArgumentException("8gaussians std must be a finite number >= 0, got " + std);
-        this.radius = radius;
-        this.std = std;
+        this.radius = Generators.requireParameter(radius, true, "8gaussians radius");
+        this.std = Generators.requireParameter(std, false, "8gaussians std");
     }
 
     public double radius() {

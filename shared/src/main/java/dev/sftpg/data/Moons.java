@@ -24,9 +24,7 @@ public final class Moons implements PointSource {
     }
 
     public Moons(double noise) {
-        if (!(noise >= 0) || Double.isInfinite(noise))
-            throw new IllegalArgumentException("moons noise must be a finite number >= 0, got " + noise);
-        this.noise = noise;
+        this.noise = Generators.requireParameter(noise, false, "moons noise");
     }
 
     public double noise() {

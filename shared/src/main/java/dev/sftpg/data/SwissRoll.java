@@ -24,9 +24,7 @@ public final class SwissRoll implements PointSource {
     }
 
     public SwissRoll(double noise) {
-        if (!(noise >= 0) || Double.isInfinite(noise))
-            throw new IllegalArgumentException("swissroll noise must be a finite number >= 0, got " + noise);
-        this.noise = noise;
+        this.noise = Generators.requireParameter(noise, false, "swissroll noise");
     }
 
     public double noise() {
