@@ -242,16 +242,17 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         }
         JsonObject gen = latest.getOrDefault("generator", new JsonObject());
         JsonObject disc = latest.getOrDefault("discriminator", new JsonObject());
+        // batches per worker as the generator received them: a worker killed between its own metrics
+        // snapshots still shows up here, with every batch that reached the learners
         JsonObject perWorker = new JsonObject();
         long rollouts = 0, rejected = 0;
-        for (Map.Entry<String, JsonObject> e : latest.entrySet()) {
-            rejected += e.getValue().getLong("rejectedMessages", 0L);
-            if ("rollout".equals(e.getValue().getString("role"))) {
-                long b = e.getValue().getLong("batches", 0L);
-                perWorker.put(e.getKey(), b);
-                rollouts += b;
-            }
+        JsonObject workers = gen.getJsonObject("workers", new JsonObject());
+        for (String w : workers.fieldNames()) {
+            long b = workers.getJsonObject(w).getLong("batches", 0L);
+            perWorker.put(w, b);
+            rollouts += b;
         }
+        for (JsonObject m : latest.values()) rejected += m.getLong("rejectedMessages", 0L);
         double wall = elapsedSeconds();
         long criticSteps = disc.getLong("criticSteps", 0L);
         JsonObject report = new JsonObject()
