@@ -166,6 +166,15 @@ public final class ConfigSchema {
     public static final ConfigKey<Integer> CLUSTER_PORT = intIn("cluster.port", 5701, 1, 65535,
             "First Hazelcast port tried (the next 20 are tried too).");
 
+    // ---- the live dashboard
+    public static final ConfigKey<Boolean> DASHBOARD_ENABLED = flag("dashboard.enabled", true,
+            "Serve the live dashboard from the run process (`run --no-dashboard` turns it off).");
+    public static final ConfigKey<String> DASHBOARD_HOST = text("dashboard.host", "127.0.0.1",
+            "Address the dashboard binds to; anything but loopback exposes the run's metrics to that network.");
+    public static final ConfigKey<Integer> DASHBOARD_PORT = intIn("dashboard.port", 8080, 1, 65535, "Dashboard HTTP port.");
+    public static final ConfigKey<String> DASHBOARD_TOKEN = text("dashboard.token", "",
+            "Token the dashboard's control actions (pause, resume, checkpoint, stop) require; empty: a random one, printed at start.");
+
     // ---- evaluation
     public static final ConfigKey<String> EVAL_SAMPLERS = text("eval.samplers", "ddpm-1000,fastdpm-10,ddim-10",
             "Samplers `eval` compares: ddpm-N (ancestral, N = T), fastdpm-S (the preset's kind), fastdpm-var-S, "

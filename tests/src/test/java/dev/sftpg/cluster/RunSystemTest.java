@@ -27,7 +27,7 @@ class RunSystemTest {
                 "--set", "finetune.pretrained=" + TinyModels.pretrained(), "--set", "data.size=4000",
                 "--set", "train.maxGeneratorSteps=80", "--set", "train.evalEvery=40", "--set", "train.evalN=2000",
                 "--set", "train.checkpointEvery=40", "--set", "eval.n=3000", "--set", "eval.seeds=2",
-                "--set", "cluster.port=5801"};
+                "--set", "cluster.port=5801", "--no-dashboard"};
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
 

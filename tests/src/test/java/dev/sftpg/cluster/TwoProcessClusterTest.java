@@ -33,7 +33,7 @@ class TwoProcessClusterTest {
                 "--set", "finetune.pretrained=" + TinyModels.pretrained(), "--set", "data.size=4000",
                 "--set", "train.maxGeneratorSteps=100000", "--set", "train.maxMinutes=1.5", "--set", "train.evalEvery=0",
                 "--set", "eval.n=1000", "--set", "eval.seeds=1", "--set", "cluster.name=" + cluster,
-                "--set", "cluster.port=5821", "--set", "finetune.maxPolicyLag=2"};
+                "--set", "cluster.port=5821", "--set", "finetune.maxPolicyLag=2", "--no-dashboard"};
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args,
                 new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));

@@ -18,7 +18,7 @@ public final class Main {
             usage: sftpg <command> [options]
 
             commands:
-              run       [--config F] [--set k=v ...] [--run-dir DIR] [--roles r1,r2]
+              run       [--config F] [--set k=v ...] [--run-dir DIR] [--roles r1,r2] [--no-dashboard]
                                                                    SFT-PG fine-tuning on a clustered Vert.x (pretrains first if needed)
               worker    --role rollout|discriminator|value|generator --cluster-name NAME [--instances N] [--cluster HOST]
                                                                    join a running cluster with more roles

@@ -9,6 +9,7 @@ import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.train.PretrainedModel;
 import dev.sftpg.verticles.CoordinatorVerticle;
+import dev.sftpg.verticles.DashboardVerticle;
 import dev.sftpg.verticles.Deployer;
 import dev.sftpg.verticles.DiscriminatorVerticle;
 import dev.sftpg.verticles.GeneratorVerticle;
@@ -54,8 +55,14 @@ final class RunCommand {
         return list;
     }
 
+    private static String randomToken() {
+        byte[] b = new byte[16];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
     int run(String[] argv) throws Exception {
-        Args args = Args.parse("run", argv, 1, Set.of("config", "run-dir", "roles"), Set.of());
+        Args args = Args.parse("run", argv, 1, Set.of("config", "run-dir", "roles"), Set.of("no-dashboard"));
         Config config = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
         Path pretrainedDir = config.get(ConfigSchema.FINETUNE_PRETRAINED).isEmpty()
@@ -96,6 +103,25 @@ final class RunCommand {
                 .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         Promise<JsonObject> finished = Promise.promise();
         Points data = setup.diffusion().trainingSet();
+        String dashboardUrl = null, token = null;
+        if (config.get(ConfigSchema.DASHBOARD_ENABLED) && !args.flag("no-dashboard")) {
+            token = config.get(ConfigSchema.DASHBOARD_TOKEN).isEmpty() ? randomToken() : config.get(ConfigSchema.DASHBOARD_TOKEN);
+            String dHost = config.get(ConfigSchema.DASHBOARD_HOST);
+            int dPort = config.get(ConfigSchema.DASHBOARD_PORT);
+            JsonObject runInfo = new JsonObject().put("runId", runId).put("preset", config.presetName())
+                    .put("sampler", setup.sampler().name()).put("batchSize", setup.batch()).put("nCritic", setup.nCritic())
+                    .put("policyLr", config.get(ConfigSchema.FINETUNE_LR)).put("lambda", setup.lambda())
+                    .put("runDir", runDir.toString());
+            try {
+                Deployer.deployEventLoop(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data))
+                        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                vertx.close();
+                throw new UsageException("the dashboard cannot listen on " + dHost + ":" + dPort + " (" + e.getCause().getMessage()
+                        + "): set dashboard.port to a free port or pass --no-dashboard");
+            }
+            dashboardUrl = "http://" + dHost + ":" + dPort + "/";
+        }
         CoordinatorVerticle coordinator = new CoordinatorVerticle(spec, runDir, setup.policyReplica(pretrained.network()),
                 data, initial, finished);
         Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
@@ -112,6 +138,8 @@ final class RunCommand {
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, host, String.join(", ", roles), runDir);
         err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%n", clusterName);
+        if (dashboardUrl != null)
+            err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 
         Thread hook = new Thread(() -> {
             Log.info("run", "interrupted: finishing gracefully (final checkpoint and report)");

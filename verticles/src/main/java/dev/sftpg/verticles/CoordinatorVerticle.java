@@ -52,7 +52,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private BufferedWriter metricsLog;
     private PolicyWeights current;
     private long startMillis, lastEvaluated = -1, lastCheckpointed = -1;
-    private boolean finishing;
+    private boolean finishing, paused;
     private double bestSwd = Double.POSITIVE_INFINITY;
     private JsonObject best;
 
@@ -80,7 +80,9 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         vertx.eventBus().<Buffer>consumer(Addresses.RUN_INFO, m -> m.reply(spec.toJson()));
         vertx.eventBus().<Buffer>consumer(Addresses.METRICS, this::onMetrics);
         vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, this::onPolicy);
+        vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL_REQUEST, this::onControl);
         vertx.setPeriodic(1000, t -> checkBudget());
+        startMetrics();
         log(new JsonObject().put("event", "start").put("runId", spec.runId()).put("initial", initial));
         return Future.succeededFuture();
     }
@@ -107,6 +109,34 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         checkBudget();
     }
 
+    /** Control actions from the dashboard (which has already checked the token). */
+    private void onControl(Message<JsonObject> m) {
+        String action = m.body() == null ? "" : m.body().getString("action", "");
+        switch (action) {
+            case "stop" -> {
+                finish("stopped from the dashboard");
+                m.reply(new JsonObject().put("ok", true).put("action", action));
+            }
+            case "checkpoint" -> {
+                if (current == null) {
+                    m.fail(409, "no policy version yet");
+                    return;
+                }
+                checkpoint(current.version(), String.format("step-%06d", current.version()), null)
+                        .onSuccess(v -> m.reply(new JsonObject().put("ok", true).put("action", action).put("policyVersion", current.version())))
+                        .onFailure(e -> m.fail(500, e.getMessage()));
+            }
+            case "pause", "resume" -> {
+                paused = action.equals("pause");
+                vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", action));
+                Log.info(role, "rollouts " + (paused ? "paused" : "resumed") + " from the dashboard");
+                log(new JsonObject().put("event", action));
+                m.reply(new JsonObject().put("ok", true).put("action", action));
+            }
+            default -> m.fail(400, "unknown action '" + action + "' (pause, resume, checkpoint, stop)");
+        }
+    }
+
     private double elapsedSeconds() {
         return (System.currentTimeMillis() - startMillis) / 1000.0;
     }
@@ -126,7 +156,10 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             log(new JsonObject().put("event", "eval").mergeIn(point));
             Log.info(role, String.format("policy v%d after %.0fs: SWD %.4f, sharpness %.2f (%d points)", w.version(),
                     elapsedSeconds(), s.swd().mean(), s.sharpness().mean(), n));
-            writeSamplePlot(w.version());
+            Points samples = writeSamplePlot(w.version());
+            JsonObject event = point.copy().put("type", "eval");
+            if (samples != null) event.put("samples", new JsonArray(toList(samples.values())));
+            vertx.eventBus().publish(Addresses.EVENTS, event);
             if (s.swd().mean() < bestSwd) {
                 bestSwd = s.swd().mean();
                 best = point;
@@ -136,16 +169,24 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         return s;
     }
 
-    private void writeSamplePlot(long version) {
-        if (spec.dim() < 2) return;
+    /** Samples 2,000 points of the policy under evaluation, writes their plot, and returns them (null for 1-D data). */
+    private Points writeSamplePlot(long version) {
+        if (spec.dim() < 2) return null;
+        int n = 2000;
+        Points samples = new Points(n, spec.dim(), TrajectorySampler.sampleFinal(evalPolicy, spec.setup().sampler(), n, n, 3));
         try {
-            int n = 2000;
-            Points samples = new Points(n, spec.dim(), TrajectorySampler.sampleFinal(evalPolicy, spec.setup().sampler(), n, n, 3));
             ScatterPlot.writePng(runDir.resolve("samples").resolve(String.format("step-%06d.png", version)), samples, plotData,
                     spec.config().presetName() + " SFT-PG policy v" + version, 600);
         } catch (IOException e) {
             Log.warn(role, "could not write the sample plot: " + e.getMessage());
         }
+        return samples;
+    }
+
+    private static List<Float> toList(float[] v) {
+        List<Float> out = new ArrayList<>(v.length);
+        for (float f : v) out.add(f);
+        return out;
     }
 
     /**
@@ -290,6 +331,11 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     @Override
     JsonObject metrics() {
         return new JsonObject().put("elapsedSeconds", elapsedSeconds())
-                .put("policyVersion", current == null ? 0 : current.version()).put("lastEvaluated", lastEvaluated);
+                .put("policyVersion", current == null ? 0 : current.version()).put("lastEvaluated", lastEvaluated)
+                .put("runId", spec.runId()).put("preset", spec.config().presetName()).put("paused", paused)
+                .put("maxMinutes", spec.config().get(ConfigSchema.TRAIN_MAX_MINUTES))
+                .put("maxGeneratorSteps", cfg(ConfigSchema.TRAIN_MAX_GENERATOR_STEPS))
+                .put("checkpoints", new JsonArray(new ArrayList<>(checkpoints))).put("initial", initial)
+                .put("bestSwd", best == null ? null : best.getDouble("swd"));
     }
 }

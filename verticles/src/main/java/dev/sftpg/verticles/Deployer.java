@@ -13,6 +13,11 @@ public final class Deployer {
     private Deployer() {
     }
 
+    /** Deploys a verticle that does no ND4J work (the dashboard) on an event loop. */
+    public static Future<String> deployEventLoop(Vertx vertx, VerticleBase verticle) {
+        return vertx.deployVerticle(verticle, new DeploymentOptions());
+    }
+
     public static Future<String> deploy(Vertx vertx, VerticleBase verticle, String poolName) {
         return vertx.deployVerticle(verticle, new DeploymentOptions()
                 .setThreadingModel(ThreadingModel.WORKER)

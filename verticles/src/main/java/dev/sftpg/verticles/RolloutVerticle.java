@@ -30,7 +30,7 @@ public final class RolloutVerticle extends LearnerVerticle {
     private SplittableRandom seeds;
     private long version = -1, sequence, produced;
     private int credits;
-    private boolean stopped, fetching, producing;
+    private boolean stopped, paused, fetching, producing;
     private long startMillis;
 
     /**
@@ -55,7 +55,13 @@ public final class RolloutVerticle extends LearnerVerticle {
         });
         vertx.eventBus().<Buffer>consumer(Addresses.credit(id), this::onCredit);
         vertx.eventBus().<Buffer>consumer(Addresses.CONTROL, m -> {
-            if ("stop".equals(m.headers().get("command"))) stopped = true;
+            String command = m.headers().get("command");
+            if ("stop".equals(command)) stopped = true;
+            else if ("pause".equals(command)) paused = true;
+            else if ("resume".equals(command)) {
+                paused = false;
+                produce();
+            }
         });
         startMetrics();
         return fetchWeights()
@@ -97,7 +103,7 @@ public final class RolloutVerticle extends LearnerVerticle {
 
     /** One batch per turn of the context, so announcements and credits are handled between batches. */
     private void produce() {
-        if (stopped || fetching || producing || credits <= 0 || version < 0) return;
+        if (stopped || paused || fetching || producing || credits <= 0 || version < 0) return;
         producing = true;
         credits--;
         int b = setup.batch();
@@ -113,6 +119,6 @@ public final class RolloutVerticle extends LearnerVerticle {
     JsonObject metrics() {
         double secs = Math.max(1e-3, (System.currentTimeMillis() - startMillis) / 1000.0);
         return new JsonObject().put("policyVersion", version).put("batches", produced).put("batchesPerSecond", produced / secs)
-                .put("credits", credits).put("worker", index);
+                .put("credits", credits).put("worker", index).put("paused", paused);
     }
 }

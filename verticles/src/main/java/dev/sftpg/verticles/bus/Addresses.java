@@ -35,7 +35,11 @@ public final class Addresses {
     }
     /** Every verticle publishes JSON metrics here. */
     public static final String METRICS = "sftpg.metrics";
-    /** Coordinator -> everyone: "stop" (publish). */
+    /** Coordinator -> observers: run events (evaluations with samples, checkpoints), JSON (publish). */
+    public static final String EVENTS = "sftpg.events";
+    /** Dashboard -> coordinator: a control action ("stop", "checkpoint", "pause", "resume"), request-reply. */
+    public static final String CONTROL_REQUEST = "sftpg.control.request";
+    /** Coordinator -> everyone: "stop", "pause", "resume" in the "command" header (publish). */
     public static final String CONTROL = "sftpg.control";
 
     /** Header naming the sending verticle, for per-sender reject accounting. */

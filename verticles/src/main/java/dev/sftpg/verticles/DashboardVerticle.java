@@ -1,0 +1,193 @@
+package dev.sftpg.verticles;
+
+import dev.sftpg.data.Points;
+import dev.sftpg.messages.MetricsReport;
+import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The live dashboard: static page and chart library from the classpath, a JSON API over what the cluster
+ * publishes (metrics, evaluations, samples), Server-Sent Events for live updates, Prometheus text, and
+ * token-protected control actions forwarded to the coordinator. It only listens on the bus: nothing inbound
+ * from the browser reaches the cluster except the authenticated control requests.
+ */
+public final class DashboardVerticle extends VerticleBase {
+    private static final int HISTORY = 20_000;
+    private static final long LOST_AFTER_MILLIS = 5_000;
+
+    private final String host;
+    private final int port;
+    private final String token;
+    private final JsonObject runInfo;
+    private final float[] dataPoints;
+    private final Wire wire = new Wire("dashboard");
+    private final Deque<JsonObject> history = new ArrayDeque<>();
+    private final Map<String, JsonObject> latest = new TreeMap<>();
+    private final Map<String, Long> lastSeen = new TreeMap<>();
+    private final JsonArray evaluations = new JsonArray();
+    private final List<HttpServerResponse> streams = new ArrayList<>();
+    private JsonObject latestSamples = new JsonObject();
+    private HttpServer server;
+
+    /**
+     * @param runInfo  static facts about the run (id, preset, key config values) shown on the page
+     * @param data     data points drawn behind the samples (a subsample is kept)
+     */
+    public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Points data) {
+        this.host = host;
+        this.port = port;
+        this.token = token;
+        this.runInfo = runInfo;
+        int keep = Math.min(data.n(), 2000);
+        this.dataPoints = java.util.Arrays.copyOf(data.values(), keep * data.dim());
+    }
+
+    public int port() {
+        return server == null ? port : server.actualPort();
+    }
+
+    @Override
+    public Future<?> start() {
+        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, m -> {
+            MetricsReport r = wire.decode(m, MetricsReport.class);
+            if (r == null) return;
+            JsonObject metrics = new JsonObject(r.json());
+            JsonObject entry = new JsonObject().put("t", r.timestampMillis()).put("source", r.source()).put("metrics", metrics);
+            latest.put(r.source(), metrics);
+            lastSeen.put(r.source(), System.currentTimeMillis());
+            history.addLast(entry);
+            while (history.size() > HISTORY) history.removeFirst();
+            broadcast("metrics", entry);
+        });
+        vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
+            JsonObject e = m.body();
+            if (!"eval".equals(e.getString("type"))) return;
+            JsonArray samples = e.getJsonArray("samples");
+            JsonObject point = e.copy();
+            point.remove("samples");
+            evaluations.add(point);
+            if (samples != null) latestSamples = new JsonObject().put("generatorStep", e.getLong("generatorStep")).put("samples", samples);
+            broadcast("eval", point);
+        });
+
+        Router router = Router.router(vertx);
+        router.get("/api/status").handler(this::status);
+        router.get("/api/metrics").handler(this::metricsSince);
+        router.get("/api/samples").handler(this::samples);
+        router.get("/api/events").handler(this::events);
+        router.get("/metrics").handler(this::prometheus);
+        router.post("/api/control/:action").handler(this::control);
+        router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+        router.route("/*").handler(StaticHandler.create("web").setIndexPage("index.html").setCachingEnabled(false));
+        return vertx.createHttpServer().requestHandler(router).listen(port, host).map(s -> {
+            server = s;
+            return s;
+        });
+    }
+
+    private void status(RoutingContext ctx) {
+        JsonArray cluster = new JsonArray();
+        long now = System.currentTimeMillis();
+        latest.forEach((id, m) -> {
+            long seen = lastSeen.getOrDefault(id, 0L);
+            cluster.add(new JsonObject().put("id", id).put("role", m.getString("role")).put("host", m.getString("host"))
+                    .put("state", now - seen > LOST_AFTER_MILLIS ? "lost" : "alive").put("lastHeartbeatMillis", seen)
+                    .put("policyVersion", m.getValue("policyVersion")).put("batchesPerSecond", m.getValue("batchesPerSecond"))
+                    .put("queueDepth", m.getValue("queueDepth")));
+        });
+        JsonObject coordinator = latest.getOrDefault("coordinator", new JsonObject());
+        ctx.json(new JsonObject().put("run", runInfo).put("coordinator", coordinator).put("cluster", cluster)
+                .put("evaluations", evaluations).put("generator", latest.getOrDefault("generator", new JsonObject())));
+    }
+
+    private void metricsSince(RoutingContext ctx) {
+        long since;
+        try {
+            since = Long.parseLong(ctx.request().getParam("since", "0"));
+        } catch (NumberFormatException e) {
+            ctx.response().setStatusCode(400).end("since must be a time in milliseconds");
+            return;
+        }
+        JsonArray out = new JsonArray();
+        for (JsonObject e : history) if (e.getLong("t") > since) out.add(e);
+        ctx.json(new JsonObject().put("entries", out).put("evaluations", evaluations));
+    }
+
+    private void samples(RoutingContext ctx) {
+        List<Float> data = new ArrayList<>(dataPoints.length);
+        for (float f : dataPoints) data.add(f);
+        ctx.json(latestSamples.copy().put("data", new JsonArray(data)));
+    }
+
+    private void events(RoutingContext ctx) {
+        HttpServerResponse r = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache");
+        r.write(": connected\n\n");
+        streams.add(r);
+        r.closeHandler(v -> streams.remove(r));
+    }
+
+    private void broadcast(String event, JsonObject data) {
+        String frame = "event: " + event + "\ndata: " + data.encode() + "\n\n";
+        for (HttpServerResponse r : new ArrayList<>(streams)) {
+            if (r.closed() || r.ended()) streams.remove(r);
+            else r.write(frame);
+        }
+    }
+
+    private void prometheus(RoutingContext ctx) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, List<String>> byName = new TreeMap<>();
+        latest.forEach((id, m) -> m.forEach(e -> {
+            if (e.getValue() instanceof Number n && Double.isFinite(n.doubleValue())) {
+                String name = "sftpg_" + e.getKey().replaceAll("[^a-zA-Z0-9_]", "_");
+                byName.computeIfAbsent(name, k -> new ArrayList<>()).add(name + "{role=\"" + m.getString("role", "")
+                        + "\",id=\"" + id.replace("\"", "") + "\"} " + n.doubleValue());
+            }
+        }));
+        byName.forEach((name, lines) -> {
+            sb.append("# TYPE ").append(name).append(" gauge\n");
+            lines.forEach(l -> sb.append(l).append('\n'));
+        });
+        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4").end(sb.toString());
+    }
+
+    private void control(RoutingContext ctx) {
+        String auth = ctx.request().getHeader("Authorization");
+        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : "";
+        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("error", "control actions need the token printed at start-up, as 'Authorization: Bearer TOKEN'").encode());
+            return;
+        }
+        String action = ctx.pathParam("action");
+        vertx.eventBus().<JsonObject>request(Addresses.CONTROL_REQUEST, new JsonObject().put("action", action))
+                .onSuccess(reply -> ctx.json(reply.body()))
+                .onFailure(e -> {
+                    int code = e instanceof io.vertx.core.eventbus.ReplyException re && re.failureCode() >= 400 ? re.failureCode() : 503;
+                    ctx.response().setStatusCode(code).putHeader("Content-Type", "application/json")
+                            .end(new JsonObject().put("error", e.getMessage()).encode());
+                });
+        Log.info("dashboard", "control action '" + action + "' requested");
+    }
+}
