@@ -2,6 +2,8 @@
 // /api/events (Server-Sent Events), samples from /api/samples, the cluster table from /api/status.
 'use strict';
 
+window.addEventListener('error', e => { document.getElementById('run').textContent = 'page error: ' + e.message; });
+
 const series = {};          // name -> [{x: seconds, y}]
 let t0 = null;
 const charts = {};
@@ -20,7 +22,7 @@ function line(id, names, yTitle, logY) {
 }
 
 line('losses', ['ipm', 'criticLoss', 'valueLoss'], '');
-line('policy', ['policyLoss', 'gradNorm', 'gradNormClipped', 'policyLr'], '');
+line('policy', ['policyLoss', 'gradNorm', 'gradNormClipped'], '');
 line('advantages', ['advantageMean', 'advantageStd'], '');
 charts.swd = new Chart(document.getElementById('swd'), {
   type: 'line',
@@ -81,6 +83,14 @@ async function loadSamples() {
   charts.samples.data.datasets[0].data = pairs(s.data || []);
   charts.samples.data.datasets[1].data = pairs(s.samples || []);
   charts.samples.data.datasets[1].label = s.generatorStep !== undefined ? 'samples, policy v' + s.generatorStep : 'samples (after the first evaluation)';
+  // one scale for both clouds, with a margin, so nothing is clipped at the edges
+  const all = charts.samples.data.datasets.flatMap(d => d.data);
+  if (all.length) {
+    const xs = all.map(p => p.x), ys = all.map(p => p.y);
+    const pad = (lo, hi) => { const m = 0.05 * Math.max(1e-6, hi - lo); return [lo - m, hi + m]; };
+    const [x0, x1] = pad(Math.min(...xs), Math.max(...xs)), [y0, y1] = pad(Math.min(...ys), Math.max(...ys));
+    charts.samples.options.scales = { x: { type: 'linear', min: x0, max: x1 }, y: { type: 'linear', min: y0, max: y1 } };
+  }
   charts.samples.update('none');
 }
 
@@ -95,7 +105,8 @@ async function loadStatus() {
   document.getElementById('run').textContent =
     `run ${r.runId || '?'} · preset ${r.preset || '?'} · ${r.sampler || ''} · elapsed ${elapsed.toFixed(0)} s` +
     ` · budget left ${Math.max(0, budget - elapsed).toFixed(0)} s / ${c.maxGeneratorSteps || '∞'} updates` +
-    ` · policy v${c.policyVersion || 0} · checkpoints ${(c.checkpoints || []).length}` + (c.paused ? ' · PAUSED' : '');
+    ` · policy v${c.policyVersion || 0} · policy lr ${(s.generator || {}).policyLr ?? r.policyLr} · B ${r.batchSize} · nCritic ${r.nCritic}` +
+    ` · checkpoints ${(c.checkpoints || []).length}` + (c.paused ? ' · PAUSED' : '');
   const body = document.querySelector('#cluster tbody');
   body.innerHTML = '';
   for (const m of s.cluster || []) {
