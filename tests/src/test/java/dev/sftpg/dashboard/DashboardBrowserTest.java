@@ -1,0 +1,115 @@
+package dev.sftpg.dashboard;
+
+import dev.sftpg.cli.Main;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The dashboard in a real headless Chromium against a short real run: the page loads without errors, the charts
+ * receive points (also after a reload), the cluster table lists the roles, a narrow window does not overflow,
+ * and a screenshot lands in target/dashboard.png.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class DashboardBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium"), DRIVER = Path.of("/usr/bin/chromedriver");
+    private static final int PORT = 18941;
+
+    @Test
+    void thePageShowsTheRunLive(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "needs Debian's chromium and chromium-driver (.ci/run installs them)");
+        Path pretrained = dev.sftpg.cluster.TinyModelsAccess.pretrained();
+        String[] args = {"run", "--config", "swissroll-reference", "--run-dir", dir.resolve("run").toString(),
+                "--set", "finetune.pretrained=" + pretrained, "--set", "data.size=4000",
+                "--set", "train.maxGeneratorSteps=0", "--set", "train.maxMinutes=1.5", "--set", "train.evalEvery=20",
+                "--set", "train.evalN=500", "--set", "eval.n=300", "--set", "eval.seeds=1", "--set", "cluster.port=5881",
+                "--set", "dashboard.port=" + PORT, "--set", "dashboard.token=t"};
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args,
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
+                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir.resolve("profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        try {
+            driver.manage().window().setSize(new Dimension(1280, 1500));
+            JavascriptExecutor js = driver;
+            waitFor(() -> {
+                try {
+                    driver.get("http://127.0.0.1:" + PORT + "/");
+                    return true;
+                } catch (RuntimeException notYet) {
+                    return false;
+                }
+            }, 90, "the dashboard to answer", err);
+            waitFor(() -> num(js, "return charts.swd.data.datasets[0].data.length") >= 2
+                    && num(js, "return charts.losses.data.datasets[0].data.length") > 0
+                    && num(js, "return charts.samples.data.datasets[1].data.length") > 0, 90, "charts to fill", err);
+            String header = driver.findElement(By.id("run")).getText();
+            assertTrue(header.startsWith("run "), "header: " + header);
+            String table = driver.findElement(By.id("cluster")).getText();
+            for (String role : new String[]{"rollout", "discriminator", "value", "generator", "coordinator"})
+                assertTrue(table.contains(role), role + " missing from the cluster table:\n" + table);
+            assertTrue(table.contains("alive"));
+            Path shot = Path.of("target", "dashboard.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+
+            // a reload mid-run shows the history again
+            driver.navigate().refresh();
+            waitFor(() -> num(js, "return charts.swd.data.datasets[0].data.length") >= 2, 30, "history after a reload", err);
+
+            // a narrow window stacks the cards instead of overflowing
+            driver.manage().window().setSize(new Dimension(420, 900));
+            Thread.sleep(500);
+            assertTrue(num(js, "return document.documentElement.scrollWidth - window.innerWidth") <= 1, "horizontal overflow");
+            assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
+        } finally {
+            driver.quit();
+        }
+        assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static long num(JavascriptExecutor js, String script) {
+        Object v = js.executeScript(script);
+        return v instanceof Number n ? n.longValue() : -1;
+    }
+
+    private static void waitFor(BooleanSupplier c, int seconds, String what, ByteArrayOutputStream err) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (c.getAsBoolean()) return;
+            } catch (RuntimeException pageNotReady) {
+                // scripts not loaded yet
+            }
+            Thread.sleep(500);
+        }
+        String e = err.toString(StandardCharsets.UTF_8);
+        fail("timed out after " + seconds + " s waiting for " + what + "\n" + e.substring(Math.max(0, e.length() - 2000)));
+    }
+}
