@@ -90,6 +90,11 @@ class DashboardBrowserTest {
             assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
         } finally {
             driver.quit();
+            // end the run now rather than at its budget
+            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + PORT + "/api/control/stop"))
+                    .header("Authorization", "Bearer t").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
         }
         assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
     }
