@@ -117,7 +117,9 @@ async function loadStatus() {
     body.appendChild(tr);
   }
   const g = s.generator || {};
-  document.getElementById('flow').textContent = `buffered transitions ${g.bufferedTransitions ?? 0} · dropped for policy lag ${g.droppedForPolicyLag ?? 0} · generator queue ${g.queueDepth ?? 0}`;
+  const lags = Object.entries(g.policyLagHistogram || {}).map(([lag, n]) => `${lag}: ${n}`).join(', ');
+  document.getElementById('flow').textContent = `buffered transitions ${g.bufferedTransitions ?? 0} · dropped for policy lag ${g.droppedForPolicyLag ?? 0}` +
+    ` · generator queue ${g.queueDepth ?? 0} · batches by policy lag (versions behind: count) ${lags || '–'}`;
   redraw();
 }
 

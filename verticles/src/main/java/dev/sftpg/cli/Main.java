@@ -20,7 +20,7 @@ public final class Main {
             commands:
               run       [--config F] [--set k=v ...] [--run-dir DIR] [--roles r1,r2] [--no-dashboard]
                                                                    SFT-PG fine-tuning on a clustered Vert.x (pretrains first if needed)
-              worker    --role rollout|discriminator|value|generator --cluster-name NAME [--instances N] [--cluster HOST]
+              worker    --role rollout|discriminator|value|generator|dashboard --cluster-name NAME [--instances N] [--cluster HOST] [--http-port P]
                                                                    join a running cluster with more roles
               pretrain  --config F [--set k=v ...] [--out DIR]     train the DDPM by noise prediction
               eval      --checkpoint DIR [--samplers a,b] [--n N] [--seeds K] [--json]

@@ -48,11 +48,26 @@ final class RunCommand {
     }
 
     static List<String> parseRoles(String roles) {
-        if (roles == null) return ROLES;
+        return parseRoles(roles, ROLES);
+    }
+
+    static List<String> parseRoles(String roles, List<String> allowed) {
+        if (roles == null) return allowed;
         List<String> list = Arrays.stream(roles.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         for (String r : list)
-            if (!ROLES.contains(r)) throw new UsageException("unknown role '" + r + "' (roles: " + String.join(", ", ROLES) + ")");
+            if (!allowed.contains(r)) throw new UsageException("unknown role '" + r + "' (roles: " + String.join(", ", allowed) + ")");
         return list;
+    }
+
+    static String randomTokenFor(Config config) {
+        return config.get(ConfigSchema.DASHBOARD_TOKEN).isEmpty() ? randomToken() : config.get(ConfigSchema.DASHBOARD_TOKEN);
+    }
+
+    /** Facts about the run the dashboard shows in its header. */
+    static JsonObject runInfo(String runId, Config config, SftPgSetup setup, String where) {
+        return new JsonObject().put("runId", runId).put("preset", config.presetName())
+                .put("sampler", setup.sampler().name()).put("batchSize", setup.batch()).put("nCritic", setup.nCritic())
+                .put("policyLr", config.get(ConfigSchema.FINETUNE_LR)).put("lambda", setup.lambda()).put("runDir", where);
     }
 
     private static String randomToken() {
@@ -105,13 +120,10 @@ final class RunCommand {
         Points data = setup.diffusion().trainingSet();
         String dashboardUrl = null, token = null;
         if (config.get(ConfigSchema.DASHBOARD_ENABLED) && !args.flag("no-dashboard")) {
-            token = config.get(ConfigSchema.DASHBOARD_TOKEN).isEmpty() ? randomToken() : config.get(ConfigSchema.DASHBOARD_TOKEN);
+            token = randomTokenFor(config);
             String dHost = config.get(ConfigSchema.DASHBOARD_HOST);
             int dPort = config.get(ConfigSchema.DASHBOARD_PORT);
-            JsonObject runInfo = new JsonObject().put("runId", runId).put("preset", config.presetName())
-                    .put("sampler", setup.sampler().name()).put("batchSize", setup.batch()).put("nCritic", setup.nCritic())
-                    .put("policyLr", config.get(ConfigSchema.FINETUNE_LR)).put("lambda", setup.lambda())
-                    .put("runDir", runDir.toString());
+            JsonObject runInfo = runInfo(runId, config, setup, runDir.toString());
             try {
                 Deployer.deployEventLoop(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data))
                         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

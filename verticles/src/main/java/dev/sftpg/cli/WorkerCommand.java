@@ -33,8 +33,11 @@ final class WorkerCommand {
     }
 
     int run(String[] argv) throws Exception {
-        Args args = Args.parse("worker", argv, 1, Set.of("role", "instances", "cluster", "cluster-name", "port", "join-timeout"), Set.of());
-        List<String> roles = RunCommand.parseRoles(args.require("role", "rollout"));
+        Args args = Args.parse("worker", argv, 1, Set.of("role", "instances", "cluster", "cluster-name", "port", "join-timeout",
+                "http-port"), Set.of());
+        List<String> allowed = new java.util.ArrayList<>(RunCommand.ROLES);
+        allowed.add("dashboard");
+        List<String> roles = RunCommand.parseRoles(args.require("role", "rollout"), allowed);
         String clusterName = args.require("cluster-name", "sftpg-20261125-120000-ab12 (printed by `run`)");
         String host = args.get("cluster") != null ? args.get("cluster") : "127.0.0.1";
         int instances = args.intOption("instances", 1, 1);
@@ -57,6 +60,22 @@ final class WorkerCommand {
             if ("stop".equals(m.headers().get("command"))) stopped.countDown();
         });
         for (String role : roles) {
+            if (role.equals("dashboard")) {
+                int httpPort = args.intOption("http-port", spec.config().get(ConfigSchema.DASHBOARD_PORT), 1);
+                String dHost = spec.config().get(ConfigSchema.DASHBOARD_HOST);
+                String token = RunCommand.randomTokenFor(spec.config());
+                try {
+                    Deployer.deployEventLoop(vertx, new dev.sftpg.verticles.DashboardVerticle(dHost, httpPort, token,
+                            RunCommand.runInfo(spec.runId(), spec.config(), setup, "(another process)"),
+                            setup.diffusion().dataSource().sample(2000, 0))).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    vertx.close();
+                    throw new UsageException("the dashboard cannot listen on " + dHost + ":" + httpPort + " (" + e.getCause().getMessage()
+                            + "): pass --http-port with a free port");
+                }
+                err.printf("dashboard: http://%s:%d/  (control token: %s)%n", dHost, httpPort, token);
+                continue;
+            }
             for (int i = 0; i < (role.equals("rollout") ? instances : 1); i++) {
                 var verticle = switch (role) {
                     case "rollout" -> new RolloutVerticle(base + "-" + i, (int) (ProcessHandle.current().pid() % 100_000) * 10 + i + 1,
@@ -71,7 +90,7 @@ final class WorkerCommand {
                 Deployer.deploy(vertx, verticle, role + "-" + i).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
         }
-        err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.contains("rollout")
+        err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.equals(List.of("rollout"))
                 ? instances + " rollout worker(s)" : String.join(", ", roles));
         stopped.await();
         Log.info("worker", "the run stopped; leaving the cluster");

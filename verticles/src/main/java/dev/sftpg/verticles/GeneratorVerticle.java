@@ -36,6 +36,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private final SerialQueue queue = new SerialQueue();
     private final Map<String, Long> batchesPerWorker = new LinkedHashMap<>();
     private final Map<String, Long> lastSeen = new LinkedHashMap<>();
+    private final Map<Long, Long> lagHistogram = new java.util.TreeMap<>();
     private PolicyLearner policy;
     private int maxLag, credits;
     private long criticBatches, dropped, queryIds;
@@ -78,7 +79,9 @@ public final class GeneratorVerticle extends LearnerVerticle {
         if (batch == null) return Future.succeededFuture();
         batchesPerWorker.merge(batch.workerId(), 1L, Long::sum);
         lastSeen.put(batch.workerId(), System.currentTimeMillis());
-        if (policy.version() - batch.policyVersion() <= maxLag) policy.add(batch.states(), batch.batch());
+        long lag = policy.version() - batch.policyVersion();
+        lagHistogram.merge(lag, 1L, Long::sum);
+        if (lag <= maxLag) policy.add(batch.states(), batch.batch());
         else dropped++;
         criticBatches++;
         Future<?> update = criticBatches % setup.nCritic() == 0 && policy.bufferedTransitions() > 0
@@ -131,6 +134,9 @@ public final class GeneratorVerticle extends LearnerVerticle {
         JsonObject m = new JsonObject().put("policyVersion", policy.version()).put("criticBatches", criticBatches)
                 .put("droppedForPolicyLag", dropped).put("bufferedTransitions", policy.bufferedTransitions())
                 .put("queueDepth", queue.depth()).put("policyLr", policy.optimizer().learningRate()).put("workers", workers);
+        JsonObject lags = new JsonObject();
+        lagHistogram.forEach((lag, n) -> lags.put(Long.toString(lag), n));
+        m.put("policyLagHistogram", lags);
         if (last != null)
             m.put("policyLoss", last.loss()).put("advantageMean", last.advantageMean()).put("advantageStd", last.advantageStd())
                     .put("gradNorm", last.gradNorm()).put("gradNormClipped", last.clippedNorm()).put("skippedUpdates", last.skipped());
