@@ -31,8 +31,7 @@ public record LoadedModels(Config config, Diffusion diffusion, int dim, Conditio
         }
         FinetuneCheckpoint ck = FinetuneCheckpoint.read(dir);
         Config config = ck.config();
-        Path pretrainedDir = config.get(ConfigSchema.FINETUNE_PRETRAINED).isEmpty()
-                ? Path.of("runs", config.presetName(), "pretrained") : Path.of(config.get(ConfigSchema.FINETUNE_PRETRAINED));
+        Path pretrainedDir = PretrainedModel.dirFor(config);
         ConditionalMlp pretrained = null;
         int dim;
         Diffusion diffusion = new Diffusion(config);

@@ -16,7 +16,11 @@ import dev.sftpg.train.Diffusion;
 public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampler, int dim) {
 
     public SftPgSetup(Config config, int dim) {
-        this(config, new Diffusion(config), new Diffusion(config).policySampler().requireStochastic(), dim);
+        this(config, new Diffusion(config), dim);
+    }
+
+    private SftPgSetup(Config config, Diffusion diffusion, int dim) {
+        this(config, diffusion, diffusion.policySampler().requireStochastic(), dim);
     }
 
     public int batch() {

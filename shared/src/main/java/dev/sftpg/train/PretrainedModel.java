@@ -26,6 +26,17 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
     public static final String WEIGHTS_FILE = "model.sftpg";
     private static final String FORMAT = "sftpg-ddpm";
 
+    /** Where a preset's pretrained model lives unless told otherwise: {@code runs/<preset>/pretrained}. */
+    public static Path defaultDir(Config config) {
+        return Path.of("runs", config.presetName(), "pretrained");
+    }
+
+    /** The pretrained model a fine-tuning run starts from: {@code finetune.pretrained}, else {@link #defaultDir}. */
+    public static Path dirFor(Config config) {
+        String configured = config.get(dev.sftpg.config.ConfigSchema.FINETUNE_PRETRAINED);
+        return configured.isEmpty() ? defaultDir(config) : Path.of(configured);
+    }
+
     /**
      * Writes the checkpoint directory atomically (a crash leaves the previous one or none, never half of one).
      * {@code extraFiles} maps file names to text written beside the weights (e.g. the loss log).

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A briefly pretrained reference-toy model shared by the cluster tests (pretrained once per JVM). */
-final class TinyModels {
+public final class TinyModels {
     static final List<String> SETS = List.of("pretrain.steps=1500", "pretrain.logEvery=500", "data.size=4000");
     private static Path pretrained;
 
@@ -30,7 +30,7 @@ final class TinyModels {
         return ConfigLoader.load("swissroll-reference", sets, Map.of());
     }
 
-    static synchronized Path pretrained() throws Exception {
+    public static synchronized Path pretrained() throws Exception {
         if (pretrained != null) return pretrained;
         Nd4jRuntime.configure();
         Path dir = Files.createTempDirectory("sftpg-tiny").resolve("pretrained");

@@ -40,7 +40,7 @@ class DashboardBrowserTest {
     void thePageShowsTheRunLive(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
                 "needs Debian's chromium and chromium-driver (.ci/run installs them)");
-        Path pretrained = dev.sftpg.cluster.TinyModelsAccess.pretrained();
+        Path pretrained = dev.sftpg.cluster.TinyModels.pretrained();
         String[] args = {"run", "--config", "swissroll-reference", "--run-dir", dir.resolve("run").toString(),
                 "--set", "finetune.pretrained=" + pretrained, "--set", "data.size=4000",
                 "--set", "train.maxGeneratorSteps=0", "--set", "train.maxMinutes=1.5", "--set", "train.evalEvery=20",

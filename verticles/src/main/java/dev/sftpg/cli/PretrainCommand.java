@@ -28,15 +28,10 @@ final class PretrainCommand {
         this.err = err;
     }
 
-    /** Where a preset's pretrained model lives unless --out says otherwise. */
-    static Path defaultOut(Config config) {
-        return Path.of("runs", config.presetName(), "pretrained");
-    }
-
     int run(String[] argv) throws Exception {
         Args args = Args.parse("pretrain", argv, 1, Set.of("config", "out"), Set.of());
         Config config = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
-        Path outDir = args.get("out") != null ? Path.of(args.get("out")) : defaultOut(config);
+        Path outDir = args.get("out") != null ? Path.of(args.get("out")) : PretrainedModel.defaultDir(config);
         Pretrainer.Result r = pretrain(config, outDir, err);
         out.printf("pretrained %s: %,d steps in %.1f s (%.0f steps/s), final loss %.4f -> %s%n", config.presetName(),
                 r.steps(), r.seconds(), r.steps() / r.seconds(), r.finalLoss(), outDir);

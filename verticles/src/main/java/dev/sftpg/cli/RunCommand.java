@@ -63,6 +63,20 @@ final class RunCommand {
         return config.get(ConfigSchema.DASHBOARD_TOKEN).isEmpty() ? randomToken() : config.get(ConfigSchema.DASHBOARD_TOKEN);
     }
 
+    /**
+     * Deploys the dashboard and returns its URL; a port that cannot be bound closes this process's cluster node
+     * and is reported with {@code fix}.
+     */
+    static String startDashboard(Vertx vertx, DashboardVerticle dashboard, String host, int port, String fix) throws Exception {
+        try {
+            Deployer.deployEventLoop(vertx, dashboard).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            vertx.close();
+            throw new UsageException("the dashboard cannot listen on " + host + ":" + port + " (" + e.getCause().getMessage() + "): " + fix);
+        }
+        return "http://" + host + ":" + port + "/";
+    }
+
     /** Facts about the run the dashboard shows in its header. */
     static JsonObject runInfo(String runId, Config config, SftPgSetup setup, String where) {
         return new JsonObject().put("runId", runId).put("preset", config.presetName())
@@ -80,8 +94,7 @@ final class RunCommand {
         Args args = Args.parse("run", argv, 1, Set.of("config", "run-dir", "roles"), Set.of("no-dashboard"));
         Config config = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
-        Path pretrainedDir = config.get(ConfigSchema.FINETUNE_PRETRAINED).isEmpty()
-                ? PretrainCommand.defaultOut(config) : Path.of(config.get(ConfigSchema.FINETUNE_PRETRAINED));
+        Path pretrainedDir = PretrainedModel.dirFor(config);
         new dev.sftpg.train.Diffusion(config).policySampler().requireStochastic(); // refuse a deterministic policy early
         Nd4jRuntime.configure();
         if (!Files.isDirectory(pretrainedDir)) {
@@ -124,15 +137,8 @@ final class RunCommand {
             String dHost = config.get(ConfigSchema.DASHBOARD_HOST);
             int dPort = config.get(ConfigSchema.DASHBOARD_PORT);
             JsonObject runInfo = runInfo(runId, config, setup, runDir.toString());
-            try {
-                Deployer.deployEventLoop(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data))
-                        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                vertx.close();
-                throw new UsageException("the dashboard cannot listen on " + dHost + ":" + dPort + " (" + e.getCause().getMessage()
-                        + "): set dashboard.port to a free port or pass --no-dashboard");
-            }
-            dashboardUrl = "http://" + dHost + ":" + dPort + "/";
+            dashboardUrl = startDashboard(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data), dHost, dPort,
+                    "set dashboard.port to a free port or pass --no-dashboard");
         }
         CoordinatorVerticle coordinator = new CoordinatorVerticle(spec, runDir, setup.policyReplica(pretrained.network()),
                 data, initial, finished);

@@ -64,16 +64,10 @@ final class WorkerCommand {
                 int httpPort = args.intOption("http-port", spec.config().get(ConfigSchema.DASHBOARD_PORT), 1);
                 String dHost = spec.config().get(ConfigSchema.DASHBOARD_HOST);
                 String token = RunCommand.randomTokenFor(spec.config());
-                try {
-                    Deployer.deployEventLoop(vertx, new dev.sftpg.verticles.DashboardVerticle(dHost, httpPort, token,
-                            RunCommand.runInfo(spec.runId(), spec.config(), setup, "(another process)"),
-                            setup.diffusion().dataSource().sample(2000, 0))).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    vertx.close();
-                    throw new UsageException("the dashboard cannot listen on " + dHost + ":" + httpPort + " (" + e.getCause().getMessage()
-                            + "): pass --http-port with a free port");
-                }
-                err.printf("dashboard: http://%s:%d/  (control token: %s)%n", dHost, httpPort, token);
+                String url = RunCommand.startDashboard(vertx, new dev.sftpg.verticles.DashboardVerticle(dHost, httpPort, token,
+                        RunCommand.runInfo(spec.runId(), spec.config(), setup, "(another process)"),
+                        setup.diffusion().dataSource().sample(2000, 0)), dHost, httpPort, "pass --http-port with a free port");
+                err.printf("dashboard: %s  (control token: %s)%n", url, token);
                 continue;
             }
             for (int i = 0; i < (role.equals("rollout") ? instances : 1); i++) {
@@ -82,10 +76,8 @@ final class WorkerCommand {
                             setup, architecture);
                     case "value" -> new ValueVerticle(setup);
                     case "discriminator" -> new DiscriminatorVerticle(setup, setup.diffusion().trainingSet());
-                    default -> new GeneratorVerticle(setup, dev.sftpg.train.PretrainedModel.load(
-                            java.nio.file.Path.of(spec.config().get(ConfigSchema.FINETUNE_PRETRAINED).isEmpty()
-                                    ? PretrainCommand.defaultOut(spec.config()).toString()
-                                    : spec.config().get(ConfigSchema.FINETUNE_PRETRAINED))).network());
+                    default -> new GeneratorVerticle(setup,
+                            dev.sftpg.train.PretrainedModel.load(dev.sftpg.train.PretrainedModel.dirFor(spec.config())).network());
                 };
                 Deployer.deploy(vertx, verticle, role + "-" + i).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }

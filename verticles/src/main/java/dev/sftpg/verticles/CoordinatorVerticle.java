@@ -41,6 +41,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private static final int KEEP_CHECKPOINTS = 3;
 
     private final RunSpec spec;
+    private final dev.sftpg.finetune.SftPgSetup setup;
     private final Path runDir;
     private final ConditionalMlp evalPolicy;
     private final Points plotData;
@@ -65,6 +66,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                                Promise<JsonObject> finished) {
         super("coordinator", "coordinator");
         this.spec = spec;
+        this.setup = spec.setup();
         this.runDir = runDir;
         this.evalPolicy = evalPolicy;
         this.plotData = plotData;
@@ -144,7 +146,6 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     /** Scores the weights; the periodic curve uses few points and one seed, the final one eval.n and eval.seeds. */
     private Evaluator.SamplerScore evaluate(PolicyWeights w, int n, int seeds, boolean quietLog) {
         evalPolicy.parameters().setFloats(w.params());
-        var setup = spec.setup();
         Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, spec.config().get(ConfigSchema.EVAL_PROJECTIONS),
                 Math.min(n, spec.config().get(ConfigSchema.EVAL_BATCH)));
         Evaluator.SamplerScore s = ev.score("sft-pg-" + setup.sampler().steps(), evalPolicy, setup.sampler(), null);
@@ -173,7 +174,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private Points writeSamplePlot(long version) {
         if (spec.dim() < 2) return null;
         int n = 2000;
-        Points samples = new Points(n, spec.dim(), TrajectorySampler.sampleFinal(evalPolicy, spec.setup().sampler(), n, n, 3));
+        Points samples = new Points(n, spec.dim(), TrajectorySampler.sampleFinal(evalPolicy, setup.sampler(), n, n, 3));
         try {
             ScatterPlot.writePng(runDir.resolve("samples").resolve(String.format("step-%06d.png", version)), samples, plotData,
                     spec.config().presetName() + " SFT-PG policy v" + version, 600);
@@ -298,7 +299,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         long criticSteps = disc.getLong("criticSteps", 0L);
         JsonObject report = new JsonObject()
                 .put("runId", spec.runId()).put("preset", spec.config().presetName()).put("stopReason", reason)
-                .put("sampler", spec.setup().sampler().name())
+                .put("sampler", setup.sampler().name())
                 .put("init", initial).put("final", fin)
                 .put("wallSeconds", wall)
                 .put("rollouts", rollouts).put("criticSteps", criticSteps)

@@ -43,10 +43,12 @@ abstract class LearnerVerticle extends VerticleBase {
 
     protected void publishMetrics() {
         JsonObject m = metrics().put("role", role).put("id", id).put("rejectedMessages", wire.rejectedTotal())
-                .put("host", hostName());
+                .put("host", HOST);
         vertx.eventBus().publish(Addresses.METRICS, Wire.encode(new MetricsReport(id, System.currentTimeMillis(), m.encode())),
                 wire.from());
     }
+
+    private static final String HOST = hostName();
 
     private static String hostName() {
         try {
