@@ -132,7 +132,8 @@ public final class TensorFile {
             throw new CheckpointException(file, "does not exist",
                     "run pretrain first or point --checkpoint at an existing checkpoint directory", e);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot be read (" + e + ")",
+            throw new CheckpointException(file, "cannot be read (" + (e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied" : e.getMessage()) + ")",
                     "check permissions and the disk, or point --checkpoint at another directory", e);
         }
         return new Parser(file, bytes).parse();

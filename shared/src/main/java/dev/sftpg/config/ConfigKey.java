@@ -41,19 +41,30 @@ public record ConfigKey<T>(String name, Class<T> type, T defaultValue, Double mi
             }
         } catch (NumberFormatException e) {
             throw new ConfigException("config key '" + name + "' (" + origin + "): '" + raw + "' is not " + typeName()
-                    + ". " + description);
+                    + (range().equals("any") ? "" : " " + range()) + example() + ". " + description);
         }
         if (v instanceof Number n) {
             double d = n.doubleValue();
             if (!Double.isFinite(d) || (min != null && (minExclusive ? d <= min : d < min)) || (max != null && d > max))
                 throw new ConfigException("config key '" + name + "' (" + origin + "): " + raw + " is out of range; allowed "
-                        + range() + ". " + description);
+                        + range() + example() + ". " + description);
         }
         if (!choices.isEmpty() && !choices.contains(((String) v).toLowerCase(Locale.ROOT)))
             throw new ConfigException("config key '" + name + "' (" + origin + "): '" + raw + "' is not one of "
                     + String.join(", ", choices) + ".");
         if (!choices.isEmpty()) v = ((String) v).toLowerCase(Locale.ROOT);
         return type.cast(v);
+    }
+
+    /** "; e.g. pretrain.steps=40000 (the default)": a value the user can copy, or "" when the default is empty. */
+    private String example() {
+        String v = defaultValue instanceof Double d ? fmtExample(d) : String.valueOf(defaultValue);
+        return v.isEmpty() ? "" : "; e.g. " + name + "=" + v + " (the default)";
+    }
+
+    private static String fmtExample(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
+        return Double.toString(d).replace(".0E", "e").replace("E", "e");
     }
 
     public String typeName() {

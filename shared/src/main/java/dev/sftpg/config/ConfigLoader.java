@@ -46,7 +46,7 @@ public final class ConfigLoader {
         try {
             root = new ObjectMapper().readTree(json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConfigException(origin + " is not valid JSON: " + e.getOriginalMessage());
+            throw new ConfigException(origin + " is not valid JSON: " + jsonProblem(e));
         }
         if (root == null || !root.isObject()) throw new ConfigException(origin + " must hold a JSON object");
         return resolve(root, root.path("preset").asText("run"), origin, List.of(), Map.of());
@@ -145,23 +145,73 @@ public final class ConfigLoader {
     static JsonNode readPreset(String name) {
         ObjectMapper json = new ObjectMapper();
         Path file = Path.of(name);
+        String builtIn = String.join(", ", builtInPresets());
         try {
             if (Files.isRegularFile(file)) {
                 JsonNode n = json.readTree(file.toFile());
-                if (n == null || !n.isObject()) throw new ConfigException("preset " + file + " must hold a JSON object");
+                if (n == null || !n.isObject())
+                    throw new ConfigException("preset " + file + " must hold a JSON object like {\"pretrain\": {\"steps\": 5000}}"
+                            + (n == null ? " but is empty" : "") + "; fix the file or pass a built-in preset (" + builtIn + ")");
                 return n;
             }
+            if (Files.isDirectory(file))
+                throw new ConfigException("preset " + file + " is a directory, not a JSON file; pass a JSON file or a built-in preset ("
+                        + builtIn + ")");
             try (InputStream in = ConfigLoader.class.getResourceAsStream("/config/" + presetLabel(name) + ".json")) {
                 if (in != null && !name.contains("/")) return json.readTree(in);
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConfigException("preset " + name + " is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new ConfigException("preset " + name + " is not valid JSON: " + jsonProblem(e)
+                    + "; fix the file or pass a built-in preset (" + builtIn + ")");
         } catch (IOException e) {
-            throw new ConfigException("cannot read preset " + name + ": " + e.getMessage());
+            throw new ConfigException("cannot read preset " + name + " (" + ioProblem(e) + "); check the file's permissions or pass "
+                    + "a built-in preset (" + builtIn + ")");
         }
-        throw new ConfigException("no preset named '" + name + "': give a JSON file path or one of the built-in presets "
-                + String.join(", ", builtInPresets()));
+        if (looksLikeAFile(name))
+            throw new ConfigException("preset file " + file.toAbsolutePath().normalize() + " does not exist; check the path given "
+                    + "to --config, or pass a built-in preset (" + builtIn + ")");
+        String close = null;
+        for (String p : builtInPresets())
+            if (typoDistance(name.toLowerCase(Locale.ROOT), p) <= 2 && (close == null || typoDistance(name, p) < typoDistance(name, close)))
+                close = p;
+        throw new ConfigException("no preset named '" + name + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
+                + ": give a JSON file path or one of the built-in presets " + builtIn);
+    }
+
+    /** Levenshtein distance, for "did you mean" on preset names. */
+    private static int typoDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static boolean looksLikeAFile(String name) {
+        return name.contains("/") || name.contains(java.io.File.separator) || name.toLowerCase(Locale.ROOT).endsWith(".json");
+    }
+
+    /** Jackson's description of a syntax error, on one line, with where it is: "... (line 3, column 7)". */
+    public static String jsonProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String what = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage();
+        // Jackson may describe the source ("[Source: (File)...]") and break lines; the file is named by the caller
+        what = what.replaceAll("\\[Source:[^;\\]]*;\\s*(line: \\d+, column: \\d+)\\]", "$1")
+                .replaceAll("\\s*\\[Source:[^\\]]*\\]", "").replaceAll("\\s*\\R\\s*", " ").strip();
+        var at = e.getLocation();
+        return what + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+    }
+
+    /** An I/O failure in words, without the exception's class name. */
+    static String ioProblem(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        return e.getMessage() == null ? "I/O error" : e.getMessage();
     }
 
     public static List<String> builtInPresets() {

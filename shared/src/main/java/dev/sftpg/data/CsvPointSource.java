@@ -40,8 +40,13 @@ public final class CsvPointSource implements PointSource {
             return new CsvPointSource(shown, parse(in, shown));
         } catch (NoSuchFileException e) {
             throw new DataFormatException(shown, 0, "file not found (check data.path)", e);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new DataFormatException(shown, 0, "is not UTF-8 text (a binary or differently encoded file?); "
+                    + "save it as UTF-8 CSV or point data.path at another file", e);
         } catch (IOException e) {
-            throw new DataFormatException(shown, 0, "cannot be read: " + e + " (check data.path)", e);
+            throw new DataFormatException(shown, 0, "cannot be read ("
+                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage())
+                    + "); check data.path and the file's permissions", e);
         }
     }
 
@@ -93,7 +98,7 @@ public final class CsvPointSource implements PointSource {
         if (count == 0)
             throw new DataFormatException(file, 0,
                     "no data rows (" + (lineNo == 0 ? "the file is empty" : "only a header, comments or blank lines")
-                            + ")");
+                            + "); put one point per line, e.g. 0.5,-1.2, or point data.path at another file");
         return new Points(count, dim, Arrays.copyOf(values, count * dim));
     }
 

@@ -10,6 +10,10 @@ public final class DataFormatException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** What to do about a bad line, appended to every message that names one. */
+    public static final String LINE_FIX = "fix the file there (one point per line, the same number of comma-separated finite "
+            + "numbers on every line) or point data.path at another file";
+
     private final Path file;
     private final int line;
 
@@ -18,7 +22,8 @@ public final class DataFormatException extends RuntimeException {
     }
 
     public DataFormatException(Path file, int line, String problem, Throwable cause) {
-        super("data file " + file + (line > 0 ? " line " + line : "") + ": " + problem, cause);
+        super("data file " + file + (line > 0 ? " line " + line : "") + ": " + problem
+                + (line > 0 ? "; " + LINE_FIX : ""), cause);
         this.file = file;
         this.line = line;
     }

@@ -1,5 +1,6 @@
 package dev.sftpg.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sftpg.checkpoint.CheckpointException;
@@ -8,6 +9,7 @@ import dev.sftpg.checkpoint.TensorFile;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigException;
 import dev.sftpg.config.ConfigLoader;
+import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.io.AtomicFiles;
 import dev.sftpg.nn.ConditionalMlp;
 
@@ -64,27 +66,42 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
 
     /** Loads the sampling weights (EMA when present). Every problem is a {@link CheckpointException} naming the fix. */
     public static PretrainedModel load(Path dir) {
+        if (Files.isRegularFile(dir))
+            throw new CheckpointException(dir, "is a file, not a checkpoint directory", "point --checkpoint at the directory "
+                    + "that holds " + CONFIG_FILE + " and " + WEIGHTS_FILE
+                    + (dir.toAbsolutePath().getParent() == null ? "" : " (" + dir.toAbsolutePath().getParent() + "?)"), null);
         if (!Files.isDirectory(dir))
             throw new CheckpointException(dir, "no such checkpoint directory",
                     "run `sftpg pretrain --out " + dir + "` first or point --checkpoint at an existing one", null);
         Path cfgFile = dir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(cfgFile))
             throw new CheckpointException(dir, "missing " + CONFIG_FILE + " (not a pretrained model directory)");
+        try {
+            new ObjectMapper().readTree(cfgFile.toFile()); // syntax first, so the message speaks of a checkpoint, not a preset
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(cfgFile, "is not valid JSON: " + ConfigLoader.jsonProblem(e)
+                    + " (was it edited by hand or cut short?)");
+        } catch (IOException e) {
+            throw new CheckpointException(cfgFile, "cannot be read (" + (e.getMessage() == null ? "I/O error" : e.getMessage()) + ")",
+                    "check its permissions, or point --checkpoint at another directory", null);
+        }
         Config config;
         try {
             config = ConfigLoader.load(cfgFile.toString(), List.of(), Map.of());
         } catch (ConfigException e) {
-            throw new CheckpointException(cfgFile, "its configuration is invalid: " + e.getMessage());
+            throw new CheckpointException(cfgFile, "its configuration is invalid: " + e.getMessage().replace("\n", "; "));
         }
         TensorFile.Contents contents = TensorFile.read(dir.resolve(WEIGHTS_FILE));
         int dim;
         long step;
+        String trainedWith;
         try {
             var meta = new ObjectMapper().readTree(contents.metadataJson());
             if (!FORMAT.equals(meta.path("format").asText()))
                 throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "not a pretrained DDPM (format '" + meta.path("format").asText() + "')");
             dim = meta.path("dataDim").asInt(-1);
             step = meta.path("step").asLong();
+            trainedWith = meta.path("configHash").asText("");
         } catch (IOException e) {
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "unreadable metadata: " + e.getMessage());
         }
@@ -94,8 +111,21 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
         Tensor weights = contents.tensors().containsKey("ema") ? contents.tensor("ema") : contents.tensor("params");
         if (weights.data().length != net.parameters().size())
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds " + weights.data().length
-                    + " weights but the network in config.json has " + net.parameters().size() + " (wrong shapes)");
+                    + " weights but the network that " + cfgFile + " describes (" + architecture(config) + ") has "
+                    + net.parameters().size() + " (wrong shapes: "
+                    + (trainedWith.isEmpty() || trainedWith.equals(config.hash())
+                    ? "config.json and the weights disagree)"
+                    : "config.json is not the configuration these weights were trained with; was it edited or copied from another checkpoint?)"),
+                    "restore the config.json written with these weights, re-run pretrain, or point --checkpoint at another directory",
+                    null);
         net.parameters().setFloats(weights.data());
         return new PretrainedModel(config, diffusion, net, dim, step);
+    }
+
+    /** The keys that decide the network's shapes, as "key=value" for messages. */
+    private static String architecture(Config config) {
+        return "model.kind=" + config.get(ConfigSchema.MODEL_KIND) + ", model.hidden=" + config.get(ConfigSchema.MODEL_HIDDEN)
+                + ", model.layers=" + config.get(ConfigSchema.MODEL_LAYERS) + ", model.timeEmbedding="
+                + config.get(ConfigSchema.MODEL_TIME_EMBEDDING) + ", diffusion.steps=" + config.get(ConfigSchema.DIFFUSION_STEPS);
     }
 }

@@ -32,16 +32,37 @@ final class Args {
                 a.options.put(name, "true");
             } else if (valued.contains(name) || name.equals("set")) {
                 if (value == null) {
-                    if (i + 1 >= argv.length) throw new UsageException(command + ": --" + name + " needs a value");
+                    if (i + 1 >= argv.length) throw new UsageException(command + ": --" + name + " needs a value (--" + name + " VALUE)");
+                    if (isOption(argv[i + 1], valued, flags))
+                        throw new UsageException(command + ": --" + name + " needs a value, but the option " + argv[i + 1]
+                                + " follows it; write --" + name + " VALUE");
                     value = argv[++i];
                 }
                 if (name.equals("set")) a.sets.add(value);
                 else a.options.put(name, value);
             } else {
-                throw new UsageException(command + ": unknown option --" + name + ". " + Main.helpHint(command));
+                throw new UsageException(command + ": unknown option --" + name + unknownOptionHint(name, valued, flags)
+                        + " " + Main.helpHint(command));
             }
         }
         return a;
+    }
+
+    private static boolean isOption(String arg, Set<String> valued, Set<String> flags) {
+        if (!arg.startsWith("--")) return false;
+        String name = arg.substring(2);
+        if (name.indexOf('=') >= 0) name = name.substring(0, name.indexOf('='));
+        return valued.contains(name) || flags.contains(name) || name.equals("set");
+    }
+
+    /** "; did you mean --out? pretrain takes --config, --out, --set." */
+    private static String unknownOptionHint(String name, Set<String> valued, Set<String> flags) {
+        java.util.TreeSet<String> known = new java.util.TreeSet<>(valued);
+        known.addAll(flags);
+        known.add("set");
+        String close = Main.closest(name, known);
+        return (close == null ? "." : "; did you mean --" + close + "?") + " It takes "
+                + String.join(", ", known.stream().map(o -> "--" + o).toList()) + ".";
     }
 
     String get(String name) {

@@ -6,6 +6,7 @@ import dev.sftpg.data.DataFormatException;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The sftpg command line. Results go to stdout, progress and logs to stderr. Exit codes: 0 success,
@@ -43,8 +44,45 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** Every command, in the order the usage text lists them. */
+    static final List<String> COMMANDS = List.of("run", "worker", "pretrain", "eval", "sample", "config", "bench", "help");
+
     static String helpHint(String command) {
         return "Run `sftpg help` for usage.";
+    }
+
+    /** "unknown command 'pretrian'; did you mean 'pretrain'? Commands: ..." */
+    static String unknownCommand(String command) {
+        String close = closest(command, COMMANDS);
+        return "unknown command '" + command + "'" + (close == null ? "." : "; did you mean '" + close + "'?")
+                + " Commands: " + String.join(", ", COMMANDS) + ". " + helpHint(command);
+    }
+
+    /** The candidate nearest to {@code word} by edit distance, or null when none is close enough to be a typo. */
+    static String closest(String word, java.util.Collection<String> candidates) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = editDistance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
+            if (d < bestD) {
+                bestD = d;
+                best = c;
+            }
+        }
+        return bestD <= Math.max(1, Math.min(3, word.length() / 3)) ? best : null;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+        for (int i = 1; i <= a.length(); i++)
+            for (int j = 1; j <= b.length(); j++) {
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1))
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1); // a swapped pair of letters is one typo
+            }
+        return d[a.length()][b.length()];
     }
 
     /** Runs a command and returns its exit code (testable without exiting the JVM). */
@@ -63,7 +101,7 @@ public final class Main {
                 case "bench" -> new BenchCommand(out, err).run(args);
                 case "run" -> new RunCommand(out, err).run(args);
                 case "worker" -> new WorkerCommand(out, err).run(args);
-                default -> throw new UsageException("unknown command '" + command + "'. " + helpHint(command));
+                default -> throw new UsageException(unknownCommand(command));
             };
         } catch (UsageException | ConfigException | DataFormatException | CheckpointException e) {
             err.println("error: " + e.getMessage());

@@ -14,6 +14,7 @@ import dev.sftpg.train.Pretrainer;
 import dev.sftpg.train.PretrainedModel;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,8 +39,38 @@ final class PretrainCommand {
         return Main.OK;
     }
 
+    /**
+     * The checkpoint directory replaces {@code outDir} as a whole, so it may only be new, empty, or an earlier
+     * checkpoint: refused up front rather than after training (or, worse, by deleting somebody's folder).
+     */
+    static void checkOutDir(Path outDir) throws java.io.IOException {
+        if (Files.isRegularFile(outDir))
+            throw new UsageException("pretrain: --out " + outDir + " is a file; give a directory for the checkpoint "
+                    + "(e.g. --out runs/mine/pretrained)");
+        if (Files.isDirectory(outDir)) {
+            boolean checkpoint = Files.isRegularFile(outDir.resolve(PretrainedModel.CONFIG_FILE))
+                    && Files.isRegularFile(outDir.resolve(PretrainedModel.WEIGHTS_FILE));
+            boolean empty;
+            try (var entries = Files.list(outDir)) {
+                empty = entries.findAny().isEmpty();
+            }
+            if (!checkpoint && !empty)
+                throw new UsageException("pretrain: --out " + outDir + " is a directory that holds other files, not a "
+                        + "checkpoint; pretrain replaces its --out as a whole, so give a new directory (e.g. --out "
+                        + outDir.resolve("pretrained") + ") or an earlier checkpoint");
+            return;
+        }
+        for (Path p = outDir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) return;
+            if (Files.exists(p))
+                throw new UsageException("pretrain: --out " + outDir + " cannot be created because " + p
+                        + " is a file, not a directory; choose another --out");
+        }
+    }
+
     /** Trains, writes the checkpoint directory (with the loss log and a sample plot), and returns the result. */
     static Pretrainer.Result pretrain(Config config, Path outDir, PrintStream err) throws Exception {
+        checkOutDir(outDir);
         Diffusion diffusion = new Diffusion(config);
         SamplerRecord policy = diffusion.policySampler(); // validates the sampler settings before training
         Points data = diffusion.trainingSet();

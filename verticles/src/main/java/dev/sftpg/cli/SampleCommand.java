@@ -9,6 +9,7 @@ import dev.sftpg.sampler.TrajectorySampler;
 import dev.sftpg.finetune.LoadedModels;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -30,6 +31,13 @@ final class SampleCommand {
         String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!lower.endsWith(".csv") && !lower.endsWith(".png"))
             throw new UsageException("sample: --out must end in .csv or .png, got " + file);
+        if (Files.isDirectory(file))
+            throw new UsageException("sample: --out " + file + " is a directory; give a file name such as "
+                    + file.resolve("samples" + lower.substring(lower.length() - 4)));
+        for (Path p = file.toAbsolutePath().getParent(); p != null && !Files.isDirectory(p); p = p.getParent())
+            if (Files.exists(p))
+                throw new UsageException("sample: --out " + file + " cannot be created because " + p
+                        + " is a file, not a directory; choose another --out");
         int n = args.intOption("n", 10_000, 1);
         int seed = args.intOption("seed", 0, 0);
         Nd4jRuntime.configure();
