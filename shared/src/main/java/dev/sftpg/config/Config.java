@@ -70,6 +70,14 @@ public final class Config {
         }
     }
 
+    /** The keys whose values differ between this configuration and {@code other}, in schema order. */
+    public java.util.List<String> differingKeys(Config other) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String k : values.keySet())
+            if (!java.util.Objects.equals(values.get(k), other.values.get(k))) out.add(k);
+        return out;
+    }
+
     /** SHA-256 of the canonical key=value listing, so checkpoints can tell which config made them. */
     public String hash() {
         StringBuilder sb = new StringBuilder();

@@ -159,6 +159,16 @@ public final class ConfigSchema {
             "Rollout workers the run process starts itself (`worker` processes add more).");
     public static final ConfigKey<Integer> TRAIN_CREDITS = intIn("train.credits", 1, 1, 64,
             "Batches each rollout worker may have in flight; 1 with one worker reproduces the reference loop exactly.");
+    public static final ConfigKey<Integer> TRAIN_KEEP_CHECKPOINTS = intIn("train.keepCheckpoints", 3, 1, 1000,
+            "Periodic checkpoints kept in the run folder (older ones are deleted; `best` is kept apart).");
+    public static final ConfigKey<Double> TRAIN_WORKER_TIMEOUT = number("train.workerTimeout", 10.0, 1.0, false, 3600.0,
+            "Seconds without a heartbeat after which a rollout worker is declared lost and its credits recovered.");
+    public static final ConfigKey<Double> TRAIN_LEARNER_TIMEOUT = number("train.learnerTimeout", 30.0, 1.0, false, 3600.0,
+            "Seconds without a heartbeat after which a lost critic, value or generator stops the run (resume it with --resume).");
+    public static final ConfigKey<Integer> TRAIN_NAN_ROLLBACK_AFTER = intIn("train.nanRollbackAfter", 3, 1, 1000,
+            "Consecutive skipped (non-finite) updates of one learner that roll every learner back to the last checkpoint.");
+    public static final ConfigKey<Double> TRAIN_NAN_LR_FACTOR = number("train.nanLrFactor", 0.5, 0.0, true, 1.0,
+            "Every learning rate is multiplied by this at each numerical-fault rollback.");
     public static final ConfigKey<String> CLUSTER_HOST = text("cluster.host", "127.0.0.1",
             "Address the cluster binds to and advertises; other machines can join only if this is reachable.");
     public static final ConfigKey<String> CLUSTER_NAME = text("cluster.name", "",
@@ -189,6 +199,14 @@ public final class ConfigSchema {
     /** All keys in documentation order. */
     public static List<ConfigKey<?>> keys() {
         return Collections.unmodifiableList(new ArrayList<>(KEYS.values()));
+    }
+
+    /**
+     * Whether a resumed run may change this key without {@code --force}: budgets, evaluation, checkpointing, fault
+     * handling, cluster and dashboard settings change how a run is operated, not what it computes.
+     */
+    public static boolean changeableOnResume(String name) {
+        return name.startsWith("train.") || name.startsWith("eval.") || name.startsWith("cluster.") || name.startsWith("dashboard.");
     }
 
     public static ConfigKey<?> find(String name) {

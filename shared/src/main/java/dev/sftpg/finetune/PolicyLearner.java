@@ -34,7 +34,7 @@ public final class PolicyLearner {
     private final Optimizer optimizer;
     private final int minibatch;
     private final int minibatches;
-    private final SplittableRandom rng;
+    private final long seed;
     private final List<Buffered> buffer = new ArrayList<>();
     private final int dim;
     private long version;
@@ -47,7 +47,7 @@ public final class PolicyLearner {
         this.optimizer = new Optimizer(policy.parameters(), Optimizer.Kind.ADAM, lr, clip);
         this.minibatch = minibatch;
         this.minibatches = minibatches;
-        this.rng = new SplittableRandom(seed);
+        this.seed = seed;
         this.dim = policy.inputDim();
     }
 
@@ -98,6 +98,8 @@ public final class PolicyLearner {
                     stepOf[k] = i;
                     rowOf[k++] = r;
                 }
+        // the draw depends on (seed, version) only, so a resumed learner draws what the interrupted one would have
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + version);
         int[] perm = new int[total];
         for (int i = 0; i < total; i++) perm[i] = i;
         for (int i = total - 1; i > 0; i--) {
@@ -173,5 +175,35 @@ public final class PolicyLearner {
     /** Drops buffered transitions (e.g. after a version change made them too stale). */
     public void clearBuffer() {
         buffer.clear();
+    }
+
+    /** The rollout batch sizes in the buffer, in order (with {@link #bufferedStates()}, for checkpoints). */
+    public int[] bufferedBatches() {
+        return buffer.stream().mapToInt(Buffered::batch).toArray();
+    }
+
+    /** The buffered batches' states, concatenated in order. */
+    public float[] bufferedStates() {
+        int total = buffer.stream().mapToInt(b -> b.states.length).sum(), at = 0;
+        float[] out = new float[total];
+        for (Buffered b : buffer) {
+            System.arraycopy(b.states, 0, out, at, b.states.length);
+            at += b.states.length;
+        }
+        return out;
+    }
+
+    /** Sets the version and the buffer to a checkpoint's (weights and optimiser are restored through their owners). */
+    public void restore(long version, float[] bufferedStates, int[] bufferedBatches) {
+        this.version = version;
+        buffer.clear();
+        int at = 0, perRow = (sampler.steps() + 1) * dim;
+        for (int b : bufferedBatches) {
+            if (b < 1 || at + b * perRow > bufferedStates.length)
+                throw new IllegalArgumentException("buffered states do not match their batch sizes");
+            add(java.util.Arrays.copyOfRange(bufferedStates, at, at + b * perRow), b);
+            at += b * perRow;
+        }
+        if (at != bufferedStates.length) throw new IllegalArgumentException("buffered states do not match their batch sizes");
     }
 }

@@ -10,6 +10,15 @@ public final class Rollout {
     private Rollout() {
     }
 
+    /**
+     * The noise seed of batch {@code sequence} of rollout worker {@code worker}: a pure function of the three, so a
+     * resumed run draws exactly the noise the interrupted one would have drawn next, with no random stream to save.
+     */
+    public static long seedFor(long runSeed, long worker, long sequence) {
+        return new java.util.SplittableRandom(runSeed * 0x9E3779B97F4A7C15L + worker * 0xC2B2AE3D27D4EB4FL
+                + sequence * 0x165667B19E3779F9L + 5).nextLong();
+    }
+
     public static float[] generate(Network policy, SamplerRecord rec, int batch, long seed) {
         Trajectory t = TrajectorySampler.sample(policy, rec, batch, seed, true);
         int dim = policy.inputDim();

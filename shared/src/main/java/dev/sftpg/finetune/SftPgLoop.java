@@ -4,7 +4,6 @@ import dev.sftpg.data.EpochSampler;
 import dev.sftpg.data.Points;
 import dev.sftpg.nn.ConditionalMlp;
 
-import java.util.SplittableRandom;
 
 /**
  * SFT-PG as the reference runs it, in one thread: per batch a rollout, a value step and a critic step; every
@@ -22,7 +21,6 @@ public final class SftPgLoop {
     private final ValueLearner value;
     private final PolicyLearner policy;
     private final EpochSampler real;
-    private final SplittableRandom rolloutSeeds;
     private long batches;
 
     public SftPgLoop(SftPgSetup setup, ConditionalMlp pretrained, Points data) {
@@ -30,13 +28,13 @@ public final class SftPgLoop {
         this.critic = setup.critic();
         this.value = setup.value();
         this.policy = setup.policy(pretrained);
-        this.real = new EpochSampler(data, new SplittableRandom(setup.seed() * 31 + 4));
-        this.rolloutSeeds = new SplittableRandom(setup.seed() * 31 + 5);
+        this.real = setup.realBatches(data);
     }
 
     public BatchResult step() {
         int b = setup.batch(), s = setup.sampler().steps(), dim = setup.dim();
-        float[] states = Rollout.generate(policy.network(), setup.sampler(), b, rolloutSeeds.nextLong());
+        // one rollout worker, number 0, whose batch sequence is the batch index
+        float[] states = Rollout.generate(policy.network(), setup.sampler(), b, Rollout.seedFor(setup.seed(), 0, batches));
         float[] fin = java.util.Arrays.copyOfRange(states, s * b * dim, (s + 1) * b * dim);
         policy.add(states, b);
         float[] fOfFinal = critic.score(fin, b);

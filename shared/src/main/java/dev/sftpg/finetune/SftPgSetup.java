@@ -64,6 +64,11 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
                 config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
     }
 
+    /** The critic's real batches: epochs over the training set, restorable from their position. */
+    public dev.sftpg.data.EpochSampler realBatches(dev.sftpg.data.Points data) {
+        return new dev.sftpg.data.EpochSampler(data, seed() * 31 + 4);
+    }
+
     /** A rollout copy of the policy network (same architecture, weights set by the caller). */
     public ConditionalMlp policyReplica(ConditionalMlp pretrained) {
         ConditionalMlp net = pretrained.spec().build(0);

@@ -36,6 +36,7 @@ import java.util.zip.CRC32;
  *   CouplingGradient  id workerId, int64 sequence, float[] criticTargets, float[] gradient, float64 valueLoss
  *   Credit            id workerId, int32 credits
  *   MetricsReport     id source, int64 timestampMillis, text json
+ *   LearnerState      id role, text json, int32 count (0..32), then count x (id name, float[] values)
  * </pre>
  * A whole message is at most {@value #MAX_MESSAGE_BYTES} bytes. CRC32 rather than SHA-256 (as the checkpoint files
  * use) because it is cheap on every hop and catches every single-byte corruption; end-to-end identity of weight
@@ -257,6 +258,16 @@ public final class MessageCodecs {
                 w.i64(r.timestampMillis());
                 w.longString(r.json());
             }
+            case LEARNER_STATE -> {
+                LearnerState l = (LearnerState) m;
+                w.shortString(l.role());
+                w.longString(l.json());
+                w.i32(l.tensorsUnsafe().size());
+                l.tensorsUnsafe().forEach((name, values) -> {
+                    w.shortString(name);
+                    w.floats(values);
+                });
+            }
             default -> throw new AssertionError("no payload writer for " + type);
         }
     }
@@ -287,6 +298,20 @@ public final class MessageCodecs {
             case CREDIT -> new Credit(r.shortString("workerId"), r.i32("credits"));
             case METRICS_REPORT -> new MetricsReport(r.shortString("source"), r.i64("timestampMillis"),
                     r.longString("json", MAX_JSON_BYTES));
+            case LEARNER_STATE -> {
+                String role = r.shortString("role");
+                String json = r.longString("json", MAX_JSON_BYTES);
+                int count = r.i32("tensor count");
+                if (count < 0 || count > LearnerState.MAX_TENSORS)
+                    throw new MessageFormatException("tensor count " + count + " outside 0.." + LearnerState.MAX_TENSORS);
+                java.util.Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < count; i++) {
+                    String name = r.shortString("tensor name");
+                    if (tensors.put(name, r.floats("tensor " + name)) != null)
+                        throw new MessageFormatException("tensor '" + name + "' appears twice");
+                }
+                yield new LearnerState(role, json, tensors);
+            }
         };
     }
 }

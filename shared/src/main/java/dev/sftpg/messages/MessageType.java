@@ -13,7 +13,8 @@ public enum MessageType {
     SCORE_REPLY(5, ScoreReply.class),
     COUPLING_GRADIENT(6, CouplingGradient.class),
     CREDIT(7, Credit.class),
-    METRICS_REPORT(8, MetricsReport.class);
+    METRICS_REPORT(8, MetricsReport.class),
+    LEARNER_STATE(9, LearnerState.class);
 
     private static final MessageType[] BY_ID;
 

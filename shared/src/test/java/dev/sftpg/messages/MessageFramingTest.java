@@ -73,6 +73,10 @@ class MessageFramingTest {
         } else if (message instanceof MetricsReport m) {
             byte[] json = m.json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             p.str(m.source()).i64(m.timestampMillis()).i32(json.length).raw(json);
+        } else if (message instanceof LearnerState l) {
+            byte[] json = l.json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            p.str(l.role()).i32(json.length).raw(json).i32(l.tensors().size());
+            l.tensors().forEach((name, values) -> p.str(name).floats(values));
         } else {
             fail("no layout for " + message.getClass());
         }

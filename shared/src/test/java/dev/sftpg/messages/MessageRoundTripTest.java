@@ -172,12 +172,13 @@ class MessageRoundTripTest {
         assertEquals(6, MessageType.COUPLING_GRADIENT.id());
         assertEquals(7, MessageType.CREDIT.id());
         assertEquals(8, MessageType.METRICS_REPORT.id());
+        assertEquals(9, MessageType.LEARNER_STATE.id());
         for (MessageType t : MessageType.values()) {
             assertSame(t, MessageType.forId(t.id()));
             assertSame(t, MessageType.forRecord(t.recordType()));
         }
         assertNull(MessageType.forId(0));
-        assertNull(MessageType.forId(9));
+        assertNull(MessageType.forId(10));
         Set<MessageType> covered = Wire.samples().stream().map(m -> MessageType.forRecord(m.getClass()))
                 .collect(Collectors.toCollection(() -> EnumSet.noneOf(MessageType.class)));
         assertEquals(EnumSet.allOf(MessageType.class), covered, "the shared samples cover every type");

@@ -98,7 +98,11 @@ class MessageValidationTest {
                 bad("json is null", () -> new MetricsReport("s", 0, null)),
                 bad("over the 1048576-byte limit", () -> new MetricsReport("s", 0, "{\"a\":\"" + "x".repeat(1 << 20) + "\"}")),
                 bad("timestampMillis must be >= 0", () -> new MetricsReport("s", -1, "{}")),
-                bad("source is blank", () -> new MetricsReport("", 0, "{}")));
+                bad("source is blank", () -> new MetricsReport("", 0, "{}")),
+                bad("non-finite value NaN in tensor params at index 1",
+                        () -> new LearnerState("value", "{}", java.util.Map.of("params", new float[]{1f, Float.NaN}))),
+                bad("json must be an object", () -> new LearnerState("value", "[1]", java.util.Map.of())),
+                bad("tensor name is blank", () -> new LearnerState("value", "{}", java.util.Map.of(" ", new float[]{1f}))));
     }
 
     @ParameterizedTest(name = "{0}")

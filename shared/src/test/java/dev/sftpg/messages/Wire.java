@@ -116,6 +116,8 @@ final class Wire {
                 new ScoreReply(11, new float[]{0.75f, -0.0f}),
                 new CouplingGradient("worker-1", 7, new float[]{1f, 2f}, new float[]{-0.5f, 0.125f}, 0.0625),
                 new Credit("worker-ü", 3),
-                new MetricsReport("learner", 1_700_000_000_000L, "{\"loss\":0.5,\"step\":12}"));
+                new MetricsReport("learner", 1_700_000_000_000L, "{\"loss\":0.5,\"step\":12}"),
+                new LearnerState("generator", "{\"version\":3,\"lr\":5e-5}",
+                        new java.util.LinkedHashMap<>(java.util.Map.of("params", new float[]{0.5f, -1f}, "optimizer", new float[]{0f, 1e-9f, 2f}))));
     }
 }

@@ -37,8 +37,8 @@ class MalformedMessageTest {
         SftPgSetup setup = new SftPgSetup(TinyModels.config("critic.hidden=16", "value.hidden=16"), 2);
         Vertx vertx = Vertx.vertx();
         try {
-            await(Deployer.deploy(vertx, new ValueVerticle(setup), "value"));
-            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, setup.diffusion().dataSource().sample(500, 0)), "discriminator"));
+            await(Deployer.deploy(vertx, new ValueVerticle(setup, null), "value"));
+            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, setup.diffusion().dataSource().sample(500, 0), null), "discriminator"));
             DeliveryOptions evil = new DeliveryOptions().addHeader(Addresses.SENDER, "evil");
             byte[] garbage = new byte[64];
             new Random(1).nextBytes(garbage);

@@ -52,9 +52,9 @@ class VerticleMathsTest {
                 PolicyWeights w = MessageCodecs.decode(m.body().getBytes(), PolicyWeights.class);
                 if (w.version() == updates) reached.complete(w);
             });
-            await(Deployer.deploy(vertx, new ValueVerticle(setup), "value"));
-            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data), "discriminator"));
-            await(Deployer.deploy(vertx, new GeneratorVerticle(setup, model.network()), "generator"));
+            await(Deployer.deploy(vertx, new ValueVerticle(setup, null), "value"));
+            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data, null), "discriminator"));
+            await(Deployer.deploy(vertx, new GeneratorVerticle(setup, model.network(), null), "generator"));
             await(Deployer.deploy(vertx, new RolloutVerticle("rollout-0", 0, setup, model.network()), "rollout-0"));
             PolicyWeights w = reached.get(120, TimeUnit.SECONDS);
             assertArrayEquals(loop.policy().weights(), w.params(), "policy weights after " + updates + " updates");

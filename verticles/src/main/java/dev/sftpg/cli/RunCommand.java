@@ -4,7 +4,10 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Points;
+import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.io.RunDirLock;
+import dev.sftpg.messages.LearnerState;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.train.PretrainedModel;
@@ -84,6 +87,19 @@ final class RunCommand {
                 .put("policyLr", config.get(ConfigSchema.FINETUNE_LR)).put("lambda", setup.lambda()).put("runDir", where);
     }
 
+    /** The pretrained sampler's scores the run's curve is compared with: SWD, sharpness, MMD and the data's own floor. */
+    private static JsonObject evaluateInitial(Config config, SftPgSetup setup, PretrainedModel pretrained) {
+        int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
+        Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, config.get(ConfigSchema.EVAL_PROJECTIONS),
+                Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
+        Evaluator.SamplerScore init = ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null);
+        Evaluator.SamplerScore floor = ev.dataFloor();
+        return new JsonObject()
+                .put("swd", new JsonObject().put("mean", init.swd().mean()).put("std", init.swd().std()))
+                .put("sharpness", init.sharpness().mean()).put("mmd", init.mmd().mean())
+                .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
+    }
+
     private static String randomToken() {
         byte[] b = new byte[16];
         new java.security.SecureRandom().nextBytes(b);
@@ -91,39 +107,66 @@ final class RunCommand {
     }
 
     int run(String[] argv) throws Exception {
-        Args args = Args.parse("run", argv, 1, Set.of("config", "run-dir", "roles"), Set.of("no-dashboard"));
-        Config config = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
+        Args args = Args.parse("run", argv, 1, Set.of("config", "run-dir", "roles", "resume"), Set.of("no-dashboard", "force"));
+        if (args.get("resume") != null && args.get("run-dir") != null)
+            throw new UsageException("--resume RUN_DIR continues that folder: drop --run-dir");
+        if (args.flag("force") && args.get("resume") == null) throw new UsageException("--force only applies with --resume RUN_DIR");
+        Resume resume = args.get("resume") == null ? null
+                : Resume.plan(Path.of(args.get("resume")), args.get("config"), args.sets(), System.getenv(), args.flag("force"), err);
+        Config config = resume != null ? resume.config() : ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
         Path pretrainedDir = PretrainedModel.dirFor(config);
         new dev.sftpg.train.Diffusion(config).policySampler().requireStochastic(); // refuse a deterministic policy early
+        String runId = resume != null ? resume.runId() : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 4);
+        Path runDir = resume != null ? resume.runDir() : args.get("run-dir") != null ? Path.of(args.get("run-dir"))
+                : Path.of("runs", config.presetName(), "run-" + runId);
+        if (resume == null && (Files.isDirectory(runDir.resolve("checkpoints")) || Files.exists(runDir.resolve("report.json"))))
+            throw new UsageException("run folder " + runDir + " already holds a run: continue it with --resume " + runDir
+                    + ", or choose another --run-dir");
+        try (RunDirLock lock = lockRunDir(runDir)) {
+            return run(args, config, roles, pretrainedDir, runId, runDir, resume);
+        }
+    }
+
+    private static RunDirLock lockRunDir(Path runDir) throws java.io.IOException {
+        try {
+            return RunDirLock.acquire(runDir);
+        } catch (RunDirLock.InUseException e) {
+            throw new UsageException(e.getMessage() + ": stop it first (Ctrl-C), or wait for it to end");
+        }
+    }
+
+    private int run(Args args, Config config, List<String> roles, Path pretrainedDir, String runId, Path runDir, Resume resume)
+            throws Exception {
         Nd4jRuntime.configure();
         if (!Files.isDirectory(pretrainedDir)) {
+            if (resume != null)
+                throw new UsageException("the pretrained model " + pretrainedDir + " this run started from is gone: restore it, or set finetune.pretrained");
             err.println("no pretrained model at " + pretrainedDir + ": pretraining it first");
             PretrainCommand.pretrain(config, pretrainedDir, err);
         }
         PretrainedModel pretrained = PretrainedModel.load(pretrainedDir);
-        String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 4);
-        Path runDir = args.get("run-dir") != null ? Path.of(args.get("run-dir"))
-                : Path.of("runs", config.presetName(), "run-" + runId);
-        Files.createDirectories(runDir);
         dev.sftpg.io.AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
         RunSpec spec = new RunSpec(runId, config, pretrained.dataDim());
         SftPgSetup setup = spec.setup();
 
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
-        err.printf("run %s (%s): evaluating the pretrained %s sampler (%,d points x %d seeds) ...%n", runId,
-                config.presetName(), setup.sampler().name(), n, seeds);
-        Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, config.get(ConfigSchema.EVAL_PROJECTIONS),
-                Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
-        Evaluator.SamplerScore init = ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null);
-        Evaluator.SamplerScore floor = ev.dataFloor();
-        JsonObject initial = new JsonObject()
-                .put("swd", new JsonObject().put("mean", init.swd().mean()).put("std", init.swd().std()))
-                .put("sharpness", init.sharpness().mean()).put("mmd", init.mmd().mean())
-                .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
+        JsonObject initial;
+        if (resume != null) {
+            FinetuneCheckpoint ck = resume.checkpoint();
+            initial = new JsonObject(ck.coordinator().path("initial").toString());
+            err.printf("run %s (%s): resuming from %s (policy v%d, %.0f s into the run)%n", runId, config.presetName(), ck.dir(),
+                    ck.policyVersion(), ck.seconds());
+        } else {
+            err.printf("run %s (%s): evaluating the pretrained %s sampler (%,d points x %d seeds) ...%n", runId,
+                    config.presetName(), setup.sampler().name(), n, seeds);
+            initial = evaluateInitial(config, setup, pretrained);
+        }
+        JsonObject initSwd = initial.getJsonObject("swd", new JsonObject());
         err.printf("initial %s: SWD %.4f +- %.4f, sharpness %.2f (data floor SWD %.4f)%n", setup.sampler().name(),
-                init.swd().mean(), init.swd().std(), init.sharpness().mean(), floor.swd().mean());
+                initSwd.getDouble("mean", Double.NaN), initSwd.getDouble("std", Double.NaN), initial.getDouble("sharpness", Double.NaN),
+                initial.getJsonObject("dataFloorSwd", new JsonObject()).getDouble("mean", Double.NaN));
 
         String clusterName = config.get(ConfigSchema.CLUSTER_NAME).isEmpty() ? "sftpg-" + runId : config.get(ConfigSchema.CLUSTER_NAME);
         String host = config.get(ConfigSchema.CLUSTER_HOST);
@@ -140,15 +183,20 @@ final class RunCommand {
             dashboardUrl = startDashboard(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data), dHost, dPort,
                     "set dashboard.port to a free port or pass --no-dashboard");
         }
+        FinetuneCheckpoint from = resume == null ? null : resume.checkpoint();
         CoordinatorVerticle coordinator = new CoordinatorVerticle(spec, runDir, setup.policyReplica(pretrained.network()),
-                data, initial, finished);
+                data, initial, finished, from);
         Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
         Future<?> learners = Future.succeededFuture();
-        if (roles.contains("value")) learners = learners.compose(x -> Deployer.deploy(vertx, new ValueVerticle(setup), "value"));
+        LearnerState valueState = from == null ? null : from.learner("value");
+        LearnerState criticState = from == null ? null : from.learner("discriminator");
+        LearnerState policyState = from == null ? null : from.learner("generator");
+        if (roles.contains("value"))
+            learners = learners.compose(x -> Deployer.deploy(vertx, new ValueVerticle(setup, valueState), "value"));
         if (roles.contains("discriminator"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data), "discriminator"));
+            learners = learners.compose(x -> Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data, criticState), "discriminator"));
         if (roles.contains("generator"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new GeneratorVerticle(setup, pretrained.network()), "generator"));
+            learners = learners.compose(x -> Deployer.deploy(vertx, new GeneratorVerticle(setup, pretrained.network(), policyState), "generator"));
         learners.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         int workers = roles.contains("rollout") ? config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS) : 0;
         for (int i = 0; i < workers; i++)
@@ -179,9 +227,13 @@ final class RunCommand {
         JsonObject fin = report.getJsonObject("final", new JsonObject());
         out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); SWD %.4f -> %.4f, sharpness %.2f -> %.2f; report %s%n",
                 runId, report.getString("stopReason"), report.getDouble("wallSeconds"), report.getLong("generatorSteps"),
-                report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), init.swd().mean(),
-                fin.getJsonObject("swd", new JsonObject()).getDouble("mean", Double.NaN), init.sharpness().mean(),
+                report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), initSwd.getDouble("mean", Double.NaN),
+                fin.getJsonObject("swd", new JsonObject()).getDouble("mean", Double.NaN), initial.getDouble("sharpness", Double.NaN),
                 fin.getDouble("sharpness", Double.NaN), runDir.resolve("report.json"));
+        if (coordinator.failed()) {
+            err.println("the run stopped on a fault (" + report.getString("stopReason") + "); continue it with: sftpg run --resume " + runDir);
+            return Main.FAILURE;
+        }
         return Main.OK;
     }
 }

@@ -34,7 +34,7 @@ final class WorkerCommand {
 
     int run(String[] argv) throws Exception {
         Args args = Args.parse("worker", argv, 1, Set.of("role", "instances", "cluster", "cluster-name", "port", "join-timeout",
-                "http-port"), Set.of());
+                "http-port", "reattach-timeout"), Set.of());
         List<String> allowed = new java.util.ArrayList<>(RunCommand.ROLES);
         allowed.add("dashboard");
         List<String> roles = RunCommand.parseRoles(args.require("role", "rollout"), allowed);
@@ -43,21 +43,33 @@ final class WorkerCommand {
         int instances = args.intOption("instances", 1, 1);
         int port = args.intOption("port", 5701, 1);
         int joinTimeout = args.intOption("join-timeout", 60, 1);
+        int reattachTimeout = args.intOption("reattach-timeout", 300, 1);
         Nd4jRuntime.configure();
+        // starting the local cluster node has its own, generous bound; --join-timeout is how long to look for the run
+        int nodeTimeout = Math.max(60, joinTimeout);
+        var starting = ClusterFactory.start(clusterName, host, List.of(host), port);
         Vertx vertx;
         try {
-            vertx = ClusterFactory.start(clusterName, host, List.of(host), port).toCompletionStage().toCompletableFuture()
-                    .get(joinTimeout, TimeUnit.SECONDS);
+            vertx = starting.toCompletionStage().toCompletableFuture().get(nodeTimeout, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new UsageException("could not join cluster " + clusterName + " at " + host + " within " + joinTimeout + " s");
+            starting.onSuccess(Vertx::close); // a node that comes up late must not linger
+            throw new UsageException("could not start a cluster node for " + clusterName + " on " + host + " within " + nodeTimeout
+                    + " s: check that " + host + " is this machine's address and that ports from " + port + " are free (--port)");
         }
         RunSpec spec = fetchRunSpec(vertx, clusterName, joinTimeout);
         SftPgSetup setup = spec.setup();
         ConditionalMlp architecture = setup.diffusion().epsilonSpec(spec.dim()).build(0);
         String base = "w" + ProcessHandle.current().pid();
         CountDownLatch stopped = new CountDownLatch(1);
+        CoordinatorWatch watch = new CoordinatorWatch(spec.runId(), reattachTimeout,
+                (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000));
         vertx.eventBus().consumer(Addresses.CONTROL, m -> {
             if ("stop".equals(m.headers().get("command"))) stopped.countDown();
+            if ("suspend".equals(m.headers().get("command"))) watch.suspended();
+        });
+        vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> watch.beat(m.headers().get("runId")));
+        vertx.setPeriodic(1000, t -> {
+            if (watch.gaveUp()) stopped.countDown();
         });
         for (String role : roles) {
             if (role.equals("dashboard")) {
@@ -74,10 +86,11 @@ final class WorkerCommand {
                 var verticle = switch (role) {
                     case "rollout" -> new RolloutVerticle(base + "-" + i, (int) (ProcessHandle.current().pid() % 100_000) * 10 + i + 1,
                             setup, architecture);
-                    case "value" -> new ValueVerticle(setup);
-                    case "discriminator" -> new DiscriminatorVerticle(setup, setup.diffusion().trainingSet());
+                    case "value" -> new ValueVerticle(setup, startState(vertx, role));
+                    case "discriminator" -> new DiscriminatorVerticle(setup, setup.diffusion().trainingSet(), startState(vertx, role));
                     default -> new GeneratorVerticle(setup,
-                            dev.sftpg.train.PretrainedModel.load(dev.sftpg.train.PretrainedModel.dirFor(spec.config())).network());
+                            dev.sftpg.train.PretrainedModel.load(dev.sftpg.train.PretrainedModel.dirFor(spec.config())).network(),
+                            startState(vertx, role));
                 };
                 Deployer.deploy(vertx, verticle, role + "-" + i).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
@@ -85,27 +98,39 @@ final class WorkerCommand {
         err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.equals(List.of("rollout"))
                 ? instances + " rollout worker(s)" : String.join(", ", roles));
         stopped.await();
-        Log.info("worker", "the run stopped; leaving the cluster");
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (watch.gaveUp()) {
+            err.println("worker " + base + ": the run's coordinator has been gone for " + reattachTimeout + " s and no `sftpg run --resume`"
+                    + " came back: leaving (start the worker again once the run is resumed)");
+            return Main.FAILURE;
+        }
+        Log.info("worker", "the run stopped; left the cluster");
         return Main.OK;
+    }
+
+    /** The state a worker-hosted learner starts from: the resumed checkpoint's, or null for a fresh run. */
+    private static dev.sftpg.messages.LearnerState startState(Vertx vertx, String role) throws Exception {
+        Buffer body = vertx.eventBus().<Buffer>request(Addresses.startState(role), Buffer.buffer())
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body();
+        return body == null || body.length() == 0 ? null
+                : dev.sftpg.messages.MessageCodecs.decode(body.getBytes(), dev.sftpg.messages.LearnerState.class);
     }
 
     /** The coordinator's consumer becomes visible a few seconds after the cluster forms: retry until the timeout. */
     private static RunSpec fetchRunSpec(Vertx vertx, String clusterName, int timeoutSeconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        Exception last = null;
         while (System.nanoTime() < deadline) {
             try {
                 JsonObject json = vertx.eventBus().<JsonObject>request(Addresses.RUN_INFO, Buffer.buffer())
                         .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
                 return RunSpec.fromJson(json);
             } catch (Exception e) {
-                last = e;
                 Thread.sleep(500);
             }
         }
         vertx.close();
         throw new UsageException("joined cluster " + clusterName + " but found no run in it within " + timeoutSeconds
-                + " s (is `sftpg run` still running? " + (last == null ? "" : last.getMessage()) + ")");
+                + " s: start `sftpg run` first and pass the cluster name it prints to --cluster-name (--cluster HOST for a run on"
+                + " another machine; a longer --join-timeout if the run is still starting)");
     }
 }

@@ -5,6 +5,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Points;
 import dev.sftpg.io.AtomicFiles;
 import dev.sftpg.io.ScatterPlot;
+import dev.sftpg.messages.LearnerState;
 import dev.sftpg.messages.MetricsReport;
 import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.nn.ConditionalMlp;
@@ -12,6 +13,7 @@ import dev.sftpg.sampler.TrajectorySampler;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.Requests;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -38,7 +40,8 @@ import java.util.TreeMap;
  * enforces the budget, and at the end writes the final checkpoint, the final evaluation and report.json.
  */
 public final class CoordinatorVerticle extends LearnerVerticle {
-    private static final int KEEP_CHECKPOINTS = 3;
+    private static final List<String> LEARNERS = List.of("generator", "discriminator", "value");
+    private static final long REPLY_WAIT_MILLIS = 30_000;
 
     private final RunSpec spec;
     private final dev.sftpg.finetune.SftPgSetup setup;
@@ -50,20 +53,27 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private final Map<String, JsonObject> latest = new TreeMap<>();
     private final JsonArray curve = new JsonArray();
     private final List<String> checkpoints = new ArrayList<>();
+    private final Map<String, Long> learnerSeen = new TreeMap<>();
+    private final long incarnation = System.currentTimeMillis();
     private BufferedWriter metricsLog;
     private PolicyWeights current;
-    private long startMillis, lastEvaluated = -1, lastCheckpointed = -1;
-    private boolean finishing, paused;
-    private double bestSwd = Double.POSITIVE_INFINITY;
+    private long startMillis, lastEvaluated = -1, lastCheckpointed = -1, rollbacks;
+    private boolean finishing, paused, rollingBack, failed, superseded;
+    private double bestSwd = Double.POSITIVE_INFINITY, lrScale = 1, elapsedBefore;
     private JsonObject best;
+    private Future<Void> checkpointing = Future.succeededFuture();
+    private final FinetuneCheckpoint resumed;
+    /** The learners' states at the latest step checkpoint: exact counters for the report. */
+    private Map<String, LearnerState> lastCut = Map.of();
 
     /**
      * @param evalPolicy a network of the policy's architecture, used to evaluate announced weights
      * @param initial    the pretrained sampler's evaluation ({@code swd}, {@code sharpness}, ...)
      * @param finished   completed with the report when the run has ended
+     * @param resumed    the coordinator state of the checkpoint a resumed run continues from, or null
      */
     public CoordinatorVerticle(RunSpec spec, Path runDir, ConditionalMlp evalPolicy, Points plotData, JsonObject initial,
-                               Promise<JsonObject> finished) {
+                               Promise<JsonObject> finished, FinetuneCheckpoint resumed) {
         super("coordinator", "coordinator");
         this.spec = spec;
         this.setup = spec.setup();
@@ -72,6 +82,35 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         this.plotData = plotData;
         this.initial = initial;
         this.finished = finished;
+        this.resumed = resumed;
+        if (resumed != null) {
+            JsonObject c = new JsonObject(resumed.coordinator().toString());
+            c.getJsonArray("curve", new JsonArray()).forEach(curve::add);
+            best = c.getJsonObject("best");
+            Double saved = c.getDouble("bestSwd");
+            bestSwd = saved == null ? Double.POSITIVE_INFINITY : saved;
+            c.getJsonArray("checkpoints", new JsonArray()).forEach(x -> checkpoints.add((String) x));
+            rollbacks = c.getLong("rollbacks", 0L);
+            lrScale = c.getDouble("lrScale", 1.0);
+            Long evaluated = c.getLong("lastEvaluated");
+            lastEvaluated = evaluated == null ? -1 : evaluated;
+            elapsedBefore = resumed.seconds();
+            lastCheckpointed = resumed.policyVersion();
+            current = null;
+        }
+    }
+
+    /** What a resumed coordinator needs: the curve and best so far, the rollbacks and their learning-rate scale. */
+    private com.fasterxml.jackson.databind.node.ObjectNode state() {
+        JsonObject c = new JsonObject().put("runId", spec.runId()).put("initial", initial).put("curve", curve.copy())
+                .put("best", best).put("bestSwd", Double.isFinite(bestSwd) ? bestSwd : null)
+                .put("checkpoints", new JsonArray(new ArrayList<>(checkpoints))).put("rollbacks", rollbacks)
+                .put("lrScale", lrScale).put("lastEvaluated", lastEvaluated);
+        try {
+            return (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.encode());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -83,10 +122,104 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         vertx.eventBus().<Buffer>consumer(Addresses.METRICS, this::onMetrics);
         vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, this::onPolicy);
         vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL_REQUEST, this::onControl);
-        vertx.setPeriodic(1000, t -> checkBudget());
+        vertx.eventBus().<JsonObject>consumer(Addresses.FAULT, this::onFault);
+        for (String r : LEARNERS) // learners hosted by worker processes start from the same checkpoint as ours
+            vertx.eventBus().<Buffer>consumer(Addresses.startState(r), m -> m.reply(resumed == null ? Buffer.buffer() : Wire.encode(resumed.learner(r))));
+        vertx.eventBus().<Buffer>consumer(Addresses.HEARTBEAT, this::onHeartbeat);
+        vertx.setPeriodic(1000, t -> {
+            vertx.eventBus().publish(Addresses.HEARTBEAT, Buffer.buffer(), wire.from().addHeader("runId", spec.runId())
+                    .addHeader("incarnation", Long.toString(incarnation)));
+            checkLearners();
+            checkBudget();
+        });
         startMetrics();
-        log(new JsonObject().put("event", "start").put("runId", spec.runId()).put("initial", initial));
+        log(new JsonObject().put("event", elapsedBefore > 0 ? "resume" : "start").put("runId", spec.runId())
+                .put("initial", initial).put("incarnation", incarnation));
+        // a fresh run's first checkpoint is its starting point: resume and rollback always have one to go back to
+        if (elapsedBefore == 0) checkpoint(0, "step-000000", null);
         return Future.succeededFuture();
+    }
+
+    /** Another coordinator of this run (a resumed one): the older of the two stops, so the cluster never has two brains. */
+    private void onHeartbeat(Message<Buffer> m) {
+        String runId = m.headers().get("runId"), inc = m.headers().get("incarnation");
+        if (inc == null || !spec.runId().equals(runId) || Long.parseLong(inc) <= incarnation || finishing) return;
+        Log.warn(role, "a newer coordinator of run " + runId + " joined the cluster (resumed elsewhere): this one stops");
+        failed = true;
+        superseded = true;
+        finish("superseded by a resumed coordinator of this run");
+    }
+
+    /** A learner whose heartbeat stopped cannot be replaced in place: stop with a checkpoint to resume from. */
+    private void checkLearners() {
+        if (finishing) return;
+        long now = System.currentTimeMillis();
+        long timeout = (long) (spec.config().get(ConfigSchema.TRAIN_LEARNER_TIMEOUT) * 1000);
+        for (Map.Entry<String, Long> e : learnerSeen.entrySet()) {
+            if (now - e.getValue() < timeout) continue;
+            Log.warn(role, "the " + e.getKey() + " learner is lost (silent for " + (now - e.getValue()) / 1000
+                    + " s): stopping; continue with: sftpg run --resume " + runDir);
+            failed = true;
+            finish("the " + e.getKey() + " learner was lost");
+            return;
+        }
+    }
+
+    /** Repeated non-finite updates: every learner goes back to the newest intact checkpoint, learning rates lowered. */
+    private void onFault(Message<JsonObject> m) {
+        if (rollingBack || finishing || m.body() == null) return;
+        rollingBack = true;
+        String who = m.body().getString("role", "?"), why = m.body().getString("reason", "");
+        java.util.Optional<FinetuneCheckpoint> ck;
+        try {
+            ck = FinetuneCheckpoint.newestIntact(runDir, (p, e) -> Log.warn(role, "skipping checkpoint " + p + ": " + e));
+        } catch (IOException e) {
+            ck = java.util.Optional.empty();
+        }
+        if (ck.isEmpty()) {
+            Log.warn(role, "numerical fault in the " + who + " (" + why + ") but no intact checkpoint to roll back to");
+            rollingBack = false;
+            return;
+        }
+        FinetuneCheckpoint from = ck.get();
+        double factor = spec.config().get(ConfigSchema.TRAIN_NAN_LR_FACTOR);
+        lrScale *= factor;
+        long lostFrom = current == null ? 0 : current.version();
+        hold(true).compose(q -> {
+            List<Future<?>> restores = new ArrayList<>();
+            for (String r : LEARNERS) {
+                var counters = from.learner(r).counters().put("lr", baseLr(r) * lrScale);
+                LearnerState s = LearnerState.of(r, counters, from.learner(r).tensors());
+                restores.add(Requests.request(vertx, Addresses.restore(r), Wire.encode(s), bounded(), id, REPLY_WAIT_MILLIS));
+            }
+            return Future.all(restores);
+        }).compose(x -> hold(false)).onComplete(ar -> {
+            rollingBack = false;
+            rollbacks++;
+            String line = String.format("numerical fault in the %s (%s): rolled back to %s (policy v%d; %d update(s) lost), "
+                            + "learning rates x%s (policy %.3g, critic %.3g, value %.3g)%s", who, why, from.dir().getFileName(),
+                    from.policyVersion(), Math.max(0, lostFrom - from.policyVersion()), factor, baseLr("generator") * lrScale,
+                    baseLr("discriminator") * lrScale, baseLr("value") * lrScale,
+                    ar.succeeded() ? "" : "; the rollback failed: " + ar.cause().getMessage());
+            Log.warn(role, line);
+            log(new JsonObject().put("event", "rollback").put("from", who).put("reason", why)
+                    .put("checkpoint", from.dir().getFileName().toString()).put("lrScale", lrScale).put("ok", ar.succeeded()));
+            vertx.eventBus().publish(Addresses.EVENTS, new JsonObject().put("type", "rollback").put("message", line));
+        });
+    }
+
+    private double baseLr(String learner) {
+        return spec.config().get(switch (learner) {
+            case "generator" -> ConfigSchema.FINETUNE_LR;
+            case "discriminator" -> ConfigSchema.FINETUNE_CRITIC_LR;
+            default -> ConfigSchema.FINETUNE_VALUE_LR;
+        });
+    }
+
+    /** Holds (or releases) the generator's credits; holding completes once nothing is in flight. */
+    private Future<Boolean> hold(boolean on) {
+        return Requests.request(vertx, Addresses.GENERATOR_HOLD, Buffer.buffer(new JsonObject().put("hold", on).encode()),
+                bounded(), id, REPLY_WAIT_MILLIS).map(r -> new JsonObject(r.body()).getBoolean("quiescent", true));
     }
 
     private int cfg(dev.sftpg.config.ConfigKey<Integer> k) {
@@ -98,6 +231,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         if (r == null) return;
         JsonObject json = new JsonObject(r.json()).put("time", r.timestampMillis());
         latest.put(r.source(), json);
+        if (LEARNERS.contains(r.source())) learnerSeen.put(r.source(), System.currentTimeMillis());
         log(new JsonObject().put("event", "metrics").put("source", r.source()).put("metrics", json));
     }
 
@@ -106,8 +240,9 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         if (w == null || (current != null && w.version() <= current.version())) return;
         current = w;
         int evalEvery = cfg(ConfigSchema.TRAIN_EVAL_EVERY), ckptEvery = cfg(ConfigSchema.TRAIN_CHECKPOINT_EVERY);
-        if (evalEvery > 0 && w.version() % evalEvery == 0) evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
-        if (ckptEvery > 0 && w.version() % ckptEvery == 0) checkpoint(w.version(), String.format("step-%06d", w.version()), null);
+        // a resumed run's first announcement is the checkpoint's own version: already evaluated and written
+        if (evalEvery > 0 && w.version() % evalEvery == 0 && w.version() != lastEvaluated) evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
+        if (ckptEvery > 0 && w.version() % ckptEvery == 0 && w.version() != lastCheckpointed) checkpoint(w.version(), String.format("step-%06d", w.version()), null);
         checkBudget();
     }
 
@@ -140,7 +275,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     }
 
     private double elapsedSeconds() {
-        return (System.currentTimeMillis() - startMillis) / 1000.0;
+        return elapsedBefore + (System.currentTimeMillis() - startMillis) / 1000.0;
     }
 
     /** Scores the weights; the periodic curve uses few points and one seed, the final one eval.n and eval.seeds. */
@@ -191,46 +326,66 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     }
 
     /**
-     * Asks each learner for weights and optimiser state and writes them as one checkpoint directory,
-     * {@code checkpoints/step-N} (the last few kept) or {@code checkpoints/best} (the best periodic SWD so far).
+     * Writes one checkpoint directory of all three learners' whole state, {@code checkpoints/step-N} (the last
+     * {@code train.keepCheckpoints} kept) or {@code checkpoints/best} (the best periodic SWD so far, holding exactly
+     * the evaluated policy). A step checkpoint first holds the generator until nothing is in flight, so the three
+     * states are one consistent cut that a resumed run continues exactly; checkpoints never overlap.
      */
     private Future<Void> checkpoint(long version, String dirName, PolicyWeights evaluated) {
-        if (dirName.startsWith("step-")) lastCheckpointed = version;
-        List<Future<Message<Buffer>>> parts = new ArrayList<>();
-        String[] roles = {"generator", "discriminator", "value"};
-        for (String r : roles) parts.add(vertx.eventBus().request(Addresses.snapshot(r), Buffer.buffer(), wire.from()));
-        return Future.all(parts).compose(all -> {
-            Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
-            for (int i = 0; i < roles.length; i++) {
-                Object[] pair = wire.decodePair(parts.get(i).result(), PolicyWeights.class, PolicyWeights.class);
-                if (pair == null) return Future.failedFuture("malformed snapshot from " + roles[i]);
-                String name = roles[i].equals("generator") ? "policy" : roles[i].equals("discriminator") ? "critic" : "value";
-                // the best checkpoint holds exactly the policy that was evaluated, not a few updates later's
-                boolean exact = name.equals("policy") && evaluated != null;
-                tensors.put(name + ".params", exact ? evaluated.params() : ((PolicyWeights) pair[0]).params());
-                tensors.put(name + ".optimizer", ((PolicyWeights) pair[1]).params());
-            }
-            Path dir = runDir.resolve("checkpoints").resolve(dirName);
-            try {
-                FinetuneCheckpoint.write(dir, spec.config(), version, elapsedSeconds(), tensors);
-                if (dirName.startsWith("step-")) {
-                    checkpoints.add(dirName);
-                    pruneCheckpoints();
+        boolean step = dirName.startsWith("step-");
+        if (step) lastCheckpointed = version;
+        Future<Void> mine = checkpointing.transform(x -> writeCheckpoint(version, dirName, evaluated, step));
+        checkpointing = mine.transform(x -> Future.succeededFuture());
+        return mine;
+    }
+
+    private Future<Void> writeCheckpoint(long version, String dirName, PolicyWeights evaluated, boolean step) {
+        Future<Boolean> held = step ? hold(true) : Future.succeededFuture(true);
+        return held.compose(quiet -> {
+            List<Future<Message<Buffer>>> parts = new ArrayList<>();
+            for (String r : LEARNERS)
+                parts.add(Requests.request(vertx, Addresses.snapshot(r), Buffer.buffer(), bounded(), id, REPLY_WAIT_MILLIS));
+            return Future.all(parts).compose(all -> {
+                Map<String, LearnerState> states = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < LEARNERS.size(); i++) {
+                    LearnerState st = wire.decode(parts.get(i).result(), LearnerState.class);
+                    if (st == null) return Future.failedFuture("malformed state from the " + LEARNERS.get(i));
+                    states.put(LEARNERS.get(i), st);
                 }
-                log(new JsonObject().put("event", "checkpoint").put("policyVersion", version).put("dir", dir.toString()));
-                return Future.<Void>succeededFuture();
-            } catch (IOException e) {
-                return Future.<Void>failedFuture(e);
-            }
-        }).onFailure(e -> Log.warn(role, "checkpoint at version " + version + " failed: " + e.getMessage()));
+                if (evaluated != null) { // the best checkpoint holds exactly the policy that was evaluated
+                    LearnerState g = states.get("generator");
+                    Map<String, float[]> t = new java.util.LinkedHashMap<>(g.tensors());
+                    t.put("params", evaluated.params());
+                    states.put("generator", new LearnerState(g.role(), g.json(), t));
+                }
+                Path dir = runDir.resolve("checkpoints").resolve(dirName);
+                long policyVersion = states.get("generator").counters().path("version").asLong(version);
+                try {
+                    FinetuneCheckpoint.write(dir, spec.config(), policyVersion, elapsedSeconds(), states,
+                            state().put("quiescent", quiet));
+                    if (step) {
+                        lastCut = states;
+                        if (!checkpoints.contains(dirName)) checkpoints.add(dirName);
+                        pruneCheckpoints();
+                    }
+                    log(new JsonObject().put("event", "checkpoint").put("policyVersion", policyVersion).put("dir", dir.toString())
+                            .put("consistent", quiet));
+                    return Future.<Void>succeededFuture();
+                } catch (IOException e) {
+                    return Future.<Void>failedFuture(e);
+                }
+            });
+        }).transform(ar -> {
+            // the end of the run keeps the hold: nothing more may be produced after the final cut
+            Future<Void> release = step && !finishing ? hold(false).mapEmpty() : Future.succeededFuture();
+            return release.transform(r -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause()));
+        }).onFailure(e -> Log.warn(role, "checkpoint " + dirName + " failed: " + e.getMessage()));
     }
 
     private void pruneCheckpoints() throws IOException {
-        Path root = runDir.resolve("checkpoints");
-        try (var dirs = Files.list(root)) {
-            List<Path> all = dirs.filter(p -> p.getFileName().toString().startsWith("step-")).sorted(Comparator.reverseOrder()).toList();
-            for (Path old : all.subList(Math.min(KEEP_CHECKPOINTS, all.size()), all.size())) deleteTree(old);
-        }
+        List<Path> all = FinetuneCheckpoint.stepsNewestFirst(runDir);
+        int keep = cfg(ConfigSchema.TRAIN_KEEP_CHECKPOINTS);
+        for (Path old : all.subList(Math.min(keep, all.size()), all.size())) deleteTree(old);
     }
 
     private static void deleteTree(Path p) throws IOException {
@@ -253,23 +408,45 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         if (finishing) return finished.future();
         finishing = true;
         Log.info(role, "stopping: " + reason);
-        vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", "stop"));
-        // let in-flight batches drain, then snapshot the final state
-        vertx.setTimer(500, t -> vertx.eventBus().<Buffer>request(Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from())
-                .map(reply -> {
-                    PolicyWeights w = wire.decode(reply, PolicyWeights.class);
-                    if (w != null) current = w;
-                    return null;
-                })
-                .compose(v -> current != null && lastCheckpointed != current.version() ? checkpoint(current.version(), String.format("step-%06d", current.version()), null) : Future.succeededFuture())
-                .onComplete(ar -> {
-                    try {
-                        finished.complete(writeReport(reason));
-                    } catch (Exception e) {
-                        finished.fail(e);
-                    }
-                }));
+        Future<?> last;
+        if (superseded) {
+            last = Future.succeededFuture(); // the cluster belongs to the newer coordinator now: touch nothing
+        } else if (failed) {
+            // a learner is gone, so no consistent final state exists: workers wait for `run --resume` instead of leaving
+            vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", "suspend"));
+            last = Future.succeededFuture();
+        } else {
+            // hold first: credits already out still come back as batches, none go out again, so the final cut is
+            // the same whatever the timing; workers are told to stop once it is written
+            last = hold(true)
+                    .compose(q -> Requests.request(vertx, Addresses.POLICY_WEIGHTS, Buffer.buffer(), bounded(), id, REPLY_WAIT_MILLIS))
+                    .map(reply -> {
+                        PolicyWeights w = wire.decode(reply, PolicyWeights.class);
+                        if (w != null) current = w;
+                        return null;
+                    })
+                    .compose(v -> current != null ? checkpoint(current.version(), String.format("step-%06d", current.version()), null)
+                            : Future.succeededFuture())
+                    .onComplete(ar -> vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", "stop")));
+        }
+        last.onComplete(ar -> {
+            try {
+                finished.complete(writeReport(reason));
+            } catch (Exception e) {
+                finished.fail(e);
+            }
+        });
         return finished.future();
+    }
+
+    /** Delivery options of the coordinator's own requests: bounded, so a lost learner can never stall the end of a run. */
+    private io.vertx.core.eventbus.DeliveryOptions bounded() {
+        return wire.from().setSendTimeout(REPLY_WAIT_MILLIS);
+    }
+
+    /** Whether the run ended on a fault (a lost learner, superseded): the command exits non-zero. */
+    public boolean failed() {
+        return failed;
     }
 
     private JsonObject writeReport(String reason) throws IOException {
@@ -286,9 +463,11 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         JsonObject disc = latest.getOrDefault("discriminator", new JsonObject());
         // batches per worker as the generator received them: a worker killed between its own metrics
         // snapshots still shows up here, with every batch that reached the learners
+        // counters from the final cut when there is one (exact), else from the last metrics snapshots
+        JsonObject cutGen = lastCut.containsKey("generator") ? new JsonObject(lastCut.get("generator").json()) : null;
+        JsonObject workers = cutGen != null ? cutGen.getJsonObject("workers", new JsonObject()) : gen.getJsonObject("workers", new JsonObject());
         JsonObject perWorker = new JsonObject();
         long rollouts = 0, rejected = 0;
-        JsonObject workers = gen.getJsonObject("workers", new JsonObject());
         for (String w : workers.fieldNames()) {
             long b = workers.getJsonObject(w).getLong("batches", 0L);
             perWorker.put(w, b);
@@ -296,7 +475,8 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         }
         for (JsonObject m : latest.values()) rejected += m.getLong("rejectedMessages", 0L);
         double wall = elapsedSeconds();
-        long criticSteps = disc.getLong("criticSteps", 0L);
+        long criticSteps = lastCut.containsKey("discriminator") ? lastCut.get("discriminator").counters().path("steps").asLong()
+                : disc.getLong("criticSteps", 0L);
         JsonObject report = new JsonObject()
                 .put("runId", spec.runId()).put("preset", spec.config().presetName()).put("stopReason", reason)
                 .put("sampler", setup.sampler().name())
@@ -306,9 +486,11 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                 .put("generatorSteps", current == null ? 0 : current.version())
                 .put("criticStepsPerSecond", criticSteps / Math.max(1e-9, wall))
                 .put("perWorkerBatches", perWorker)
-                .put("droppedForPolicyLag", gen.getLong("droppedForPolicyLag", 0L))
+                .put("droppedForPolicyLag", cutGen != null ? cutGen.getLong("dropped", 0L) : gen.getLong("droppedForPolicyLag", 0L))
                 .put("rejectedMessages", rejected)
                 .put("checkpoints", new JsonArray(checkpoints))
+                .put("failed", failed).put("rollbacks", rollbacks).put("lrScale", lrScale)
+                .put("workersLost", gen.getLong("workersLost", 0L)).put("lostBatches", disc.getLong("lostBatches", 0L))
                 .put("best", best == null ? null : best.copy().put("checkpoint", "best"))
                 .put("curve", curve);
         AtomicFiles.writeString(runDir.resolve("report.json"), report.encodePrettily() + "\n");
@@ -337,6 +519,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                 .put("maxMinutes", spec.config().get(ConfigSchema.TRAIN_MAX_MINUTES))
                 .put("maxGeneratorSteps", cfg(ConfigSchema.TRAIN_MAX_GENERATOR_STEPS))
                 .put("checkpoints", new JsonArray(new ArrayList<>(checkpoints))).put("initial", initial)
+                .put("rollbacks", rollbacks).put("lrScale", lrScale).put("incarnation", incarnation)
                 .put("bestSwd", best == null ? null : best.getDouble("swd"));
     }
 }

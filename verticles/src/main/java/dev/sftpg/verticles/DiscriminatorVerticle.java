@@ -3,7 +3,11 @@ package dev.sftpg.verticles;
 import dev.sftpg.data.EpochSampler;
 import dev.sftpg.data.Points;
 import dev.sftpg.finetune.CriticLearner;
+import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.messages.Credit;
+import dev.sftpg.messages.LearnerState;
+import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.messages.CouplingGradient;
 import dev.sftpg.messages.ScoreQuery;
 import dev.sftpg.messages.ScoreReply;
@@ -16,7 +20,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
-import java.util.SplittableRandom;
 
 /**
  * The critic f. Per incoming trajectory batch, strictly in order: score f(x0), have the value learner fit the
@@ -24,29 +27,45 @@ import java.util.SplittableRandom;
  * plus that coupling gradient, then hand the batch on to the generator. Also answers score queries.
  */
 public final class DiscriminatorVerticle extends LearnerVerticle {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SftPgSetup setup;
     private final Points data;
+    private final LearnerState initial;
     private final SerialQueue queue = new SerialQueue();
     private CriticLearner critic;
     private EpochSampler real;
-    private long steps;
+    private long steps, lostBatches;
     private double lastIpm, lastLoss, lastGradNorm;
 
-    public DiscriminatorVerticle(SftPgSetup setup, Points data) {
+    /** @param initial the state to start from (a resumed run), or null for a fresh critic */
+    public DiscriminatorVerticle(SftPgSetup setup, Points data, LearnerState initial) {
         super("discriminator", "discriminator");
         this.setup = setup;
         this.data = data;
+        this.initial = initial;
     }
 
     @Override
     public Future<?> start() {
         critic = setup.critic();
-        real = new EpochSampler(data, new SplittableRandom(setup.seed() * 31 + 4));
+        real = setup.realBatches(data);
+        if (initial != null) {
+            restore(initial);
+            steps = initial.counters().path("steps").asLong();
+        }
+        faultThreshold(setup.config().get(dev.sftpg.config.ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
         vertx.eventBus().<Buffer>consumer(Addresses.BATCH, m -> queue.submit(() -> onBatch(m)));
         vertx.eventBus().<Buffer>consumer(Addresses.CRITIC_SCORE, this::onScore);
-        serveSnapshots(() -> steps, critic.network(), critic.optimizer());
+        serveState(queue, () -> NetworkState.capture(role, critic.network(), critic.optimizer(),
+                JSON.createObjectNode().put("steps", steps).put("realDrawn", real.drawn()), java.util.Map.of()), this::restore);
         startMetrics();
         return Future.succeededFuture();
+    }
+
+    /** Weights, moments and the real-data position of a checkpoint; the step count only moves forward. */
+    private void restore(LearnerState s) {
+        NetworkState.restore(s, critic.network(), critic.optimizer());
+        real.skipTo(s.counters().path("realDrawn").asLong());
     }
 
     private Future<?> onBatch(Message<Buffer> m) {
@@ -60,18 +79,32 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
         int b = batch.batch();
         float[] fin = batch.finalStates();
         float[] f = critic.score(fin, b);
+        if (!ValueVerticle.allFinite(f)) { // a diverged or garbage batch: no step on it, and it counts towards a rollback
+            noteUpdate(false, "critic");
+            batchLost(batch, "the critic's scores of its samples are not finite");
+            return Future.succeededFuture();
+        }
         return Requests.request(vertx, Addresses.VALUE_FIT, Wire.pair(batch, new ScoreReply(batch.sequence(), f)), wire.from(), id)
                 .map(reply -> {
                     CouplingGradient c = wire.decode(reply, CouplingGradient.class);
-                    if (c == null) return null;
+                    if (c == null) throw new IllegalStateException("malformed reply from the value learner");
                     CriticLearner.Step s = critic.step(real.nextBatch(b), b, fin, b, c.gradient());
                     steps++;
+                    noteUpdate(s.update().finite(), "critic");
                     lastIpm = s.ipm();
                     lastLoss = s.loss();
                     lastGradNorm = s.update().gradNorm();
                     vertx.eventBus().send(Addresses.GENERATOR_BATCH, m.body(), wire.from());
                     return null;
-                });
+                })
+                .onFailure(e -> batchLost(batch, e.getMessage()));
+    }
+
+    /** A batch that did not make it through (the value learner failed or vanished): its credit must still come back. */
+    private void batchLost(TrajectoryBatch batch, String why) {
+        if (lostBatches++ == 0 || lostBatches % 100 == 0)
+            Log.warn(role, "batch " + batch.sequence() + " of " + batch.workerId() + " lost (" + why + "); " + lostBatches + " lost so far");
+        vertx.eventBus().send(Addresses.BATCH_LOST, Wire.encode(new Credit(batch.workerId(), 1)), wire.from());
     }
 
     private void onScore(Message<Buffer> m) {
@@ -87,7 +120,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     @Override
     JsonObject metrics() {
         return new JsonObject().put("criticSteps", steps).put("ipm", lastIpm).put("criticLoss", lastLoss)
-                .put("criticGradNorm", lastGradNorm).put("criticLr", critic.optimizer().learningRate())
+                .put("criticGradNorm", lastGradNorm).put("lostBatches", lostBatches).put("criticLr", critic.optimizer().learningRate())
                 .put("queueDepth", queue.depth());
     }
 }

@@ -5,7 +5,13 @@ import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import dev.sftpg.messages.LearnerState;
+import dev.sftpg.verticles.bus.Log;
+
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Common shell of the roles: a name, a {@link Wire} that counts malformed input, and a once-a-second metrics
@@ -24,14 +30,67 @@ abstract class LearnerVerticle extends VerticleBase {
         this.wire = new Wire(id);
     }
 
+    private int consecutiveSkips, faultThreshold = Integer.MAX_VALUE;
+    private long skippedUpdates;
+
     /**
-     * Answers checkpoint requests on {@code sftpg.snapshot.<role>} with two blobs: the network's weights (tagged
-     * with {@code step}) and its optimiser state (tagged with the optimiser's iteration).
+     * Answers checkpoint requests on {@code sftpg.snapshot.<role>} with the learner's whole state, and restores
+     * one sent to {@code sftpg.restore.<role>}. Both go through {@code queue} (when the role has one) so they never
+     * land between the halves of a batch that is waiting on a reply.
      */
-    protected void serveSnapshots(java.util.function.LongSupplier step, dev.sftpg.nn.Network network, dev.sftpg.nn.Optimizer optimizer) {
-        vertx.eventBus().<io.vertx.core.buffer.Buffer>consumer(Addresses.snapshot(role), m -> m.reply(Wire.pair(
-                dev.sftpg.messages.PolicyWeights.of(step.getAsLong(), network.parameters().toFloats()),
-                dev.sftpg.messages.PolicyWeights.of(optimizer.iteration(), optimizer.state().dup().data().asFloat()))));
+    protected void serveState(SerialQueue queue, Supplier<LearnerState> capture, Consumer<LearnerState> restore) {
+        vertx.eventBus().<Buffer>consumer(Addresses.snapshot(role), m -> inOrder(queue, () -> {
+            try {
+                m.reply(Wire.encode(capture.get()));
+            } catch (IllegalArgumentException e) { // a non-finite weight: never let it become a checkpoint
+                m.fail(500, role + " state is not finite: " + e.getMessage());
+            }
+        }));
+        vertx.eventBus().<Buffer>consumer(Addresses.restore(role), m -> inOrder(queue, () -> {
+            LearnerState s = wire.decode(m, LearnerState.class);
+            if (s == null) return;
+            try {
+                restore.accept(s);
+                consecutiveSkips = 0;
+                m.reply(Buffer.buffer());
+            } catch (IllegalArgumentException e) {
+                m.fail(400, e.getMessage());
+            }
+        }));
+    }
+
+    private static void inOrder(SerialQueue queue, Runnable job) {
+        if (queue == null) job.run();
+        else queue.submit(() -> {
+            job.run();
+            return Future.succeededFuture();
+        });
+    }
+
+    /** How many skipped updates in a row ask the coordinator for a rollback ({@code train.nanRollbackAfter}). */
+    protected void faultThreshold(int n) {
+        faultThreshold = n;
+    }
+
+    /**
+     * Counts an optimiser step: a skipped (non-finite) one is counted, and the threshold of them in a row sends one
+     * fault notice to the coordinator, which rolls every learner back to the last checkpoint.
+     */
+    protected void noteUpdate(boolean finite, String what) {
+        if (finite) {
+            consecutiveSkips = 0;
+            return;
+        }
+        skippedUpdates++;
+        if (++consecutiveSkips == faultThreshold) {
+            Log.warn(role, consecutiveSkips + " " + what + " updates in a row were non-finite and skipped: asking for a rollback");
+            vertx.eventBus().publish(Addresses.FAULT, new JsonObject().put("role", role).put("reason",
+                    consecutiveSkips + " non-finite " + what + " updates in a row"), wire.from());
+        }
+    }
+
+    protected long skippedUpdates() {
+        return skippedUpdates;
     }
 
     /** The role's current figures (counters, losses, queue depths). */
@@ -43,6 +102,7 @@ abstract class LearnerVerticle extends VerticleBase {
 
     protected void publishMetrics() {
         JsonObject m = metrics().put("role", role).put("id", id).put("rejectedMessages", wire.rejectedTotal())
+                .put("skippedUpdates", skippedUpdates)
                 .put("host", HOST);
         vertx.eventBus().publish(Addresses.METRICS, Wire.encode(new MetricsReport(id, System.currentTimeMillis(), m.encode())),
                 wire.from());

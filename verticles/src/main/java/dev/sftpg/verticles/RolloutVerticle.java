@@ -15,7 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
-import java.util.SplittableRandom;
 
 /**
  * A rollout worker: holds a copy of the policy at some version, and for every credit it holds produces one batch
@@ -27,15 +26,14 @@ public final class RolloutVerticle extends LearnerVerticle {
     private final ConditionalMlp architecture;
     private final int index;
     private ConditionalMlp policy;
-    private SplittableRandom seeds;
-    private long version = -1, sequence, produced;
+    private long version = -1, sequence, produced, incarnation = -1;
     private int credits;
-    private boolean stopped, paused, fetching, producing;
+    private boolean stopped, paused, fetching, producing, attaching;
     private long startMillis;
 
     /**
      * @param architecture a network of the policy's architecture (its weights are replaced by the fetched ones)
-     * @param index        worker number; worker 0 uses the same rollout seeds as the single-thread loop
+     * @param index        worker number, part of every batch's noise seed (worker 0's are the single-thread loop's)
      */
     public RolloutVerticle(String workerId, int index, SftPgSetup setup, ConditionalMlp architecture) {
         super("rollout", workerId);
@@ -47,7 +45,6 @@ public final class RolloutVerticle extends LearnerVerticle {
     @Override
     public Future<?> start() {
         policy = setup.policyReplica(architecture);
-        seeds = new SplittableRandom(setup.seed() * 31 + 5 + 1_000L * index);
         startMillis = System.currentTimeMillis();
         vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, m -> {
             PolicyWeights w = wire.decode(m, PolicyWeights.class);
@@ -57,22 +54,53 @@ public final class RolloutVerticle extends LearnerVerticle {
         vertx.eventBus().<Buffer>consumer(Addresses.CONTROL, m -> {
             String command = m.headers().get("command");
             if ("stop".equals(command)) stopped = true;
+            else if ("suspend".equals(command)) credits = 0; // a learner was lost: wait for a resumed coordinator
             else if ("pause".equals(command)) paused = true;
             else if ("resume".equals(command)) {
                 paused = false;
                 produce();
             }
         });
+        vertx.eventBus().<Buffer>consumer(Addresses.HEARTBEAT, this::onHeartbeat);
         startMetrics();
+        return attach();
+    }
+
+    /** Fetches the current weights, then says hello to the generator for credits and the batch number to go on from. */
+    private Future<Void> attach() {
+        attaching = true;
         return fetchWeights()
                 .compose(v -> Requests.request(vertx, Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)), wire.from(), id))
                 .map(reply -> {
                     Credit c = wire.decode(reply, Credit.class);
-                    if (c != null) credits += c.credits();
+                    if (c != null) credits = c.credits();
+                    String next = reply.headers().get("nextSequence");
+                    if (next != null) sequence = Long.parseLong(next);
+                    attaching = false;
                     Log.info(role, id + " ready at policy version " + version + " with " + credits + " credit(s)");
                     vertx.runOnContext(x -> produce());
                     return null;
                 });
+    }
+
+    /**
+     * A coordinator of another incarnation (the run was resumed after its process died): the old credits and
+     * weights are void, so attach afresh.
+     */
+    private void onHeartbeat(Message<Buffer> m) {
+        String inc = m.headers().get("incarnation");
+        if (inc == null) return;
+        long seen = Long.parseLong(inc);
+        if (incarnation < 0 || seen <= incarnation) {
+            incarnation = Math.max(incarnation, seen);
+            return;
+        }
+        incarnation = seen;
+        if (attaching || stopped) return;
+        Log.info(role, id + ": the run was resumed; re-attaching");
+        credits = 0;
+        version = -1;
+        attach().onFailure(e -> Log.warn(role, id + " could not re-attach: " + e.getMessage()));
     }
 
     private void setWeights(PolicyWeights w) {
@@ -103,11 +131,11 @@ public final class RolloutVerticle extends LearnerVerticle {
 
     /** One batch per turn of the context, so announcements and credits are handled between batches. */
     private void produce() {
-        if (stopped || paused || fetching || producing || credits <= 0 || version < 0) return;
+        if (stopped || paused || fetching || producing || attaching || credits <= 0 || version < 0) return;
         producing = true;
         credits--;
         int b = setup.batch();
-        float[] states = Rollout.generate(policy, setup.sampler(), b, seeds.nextLong());
+        float[] states = Rollout.generate(policy, setup.sampler(), b, Rollout.seedFor(setup.seed(), index, sequence));
         TrajectoryBatch batch = new TrajectoryBatch(version, id, sequence++, setup.sampler().steps(), b, new int[]{setup.dim()}, states);
         vertx.eventBus().send(Addresses.BATCH, Wire.encode(batch), wire.from());
         produced++;

@@ -1,6 +1,8 @@
 package dev.sftpg.verticles;
 
+import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.messages.LearnerState;
 import dev.sftpg.finetune.ValueLearner;
 import dev.sftpg.messages.CouplingGradient;
 import dev.sftpg.messages.ScoreQuery;
@@ -18,14 +20,18 @@ import io.vertx.core.json.JsonObject;
  * gradient of its loss w.r.t. f(x0) (the coupling that regularises the critic); answers V queries for advantages.
  */
 public final class ValueVerticle extends LearnerVerticle {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SftPgSetup setup;
+    private final LearnerState initial;
     private ValueLearner value;
     private long steps;
     private double lastLoss, lastGradNorm;
 
-    public ValueVerticle(SftPgSetup setup) {
+    /** @param initial the state to start from (a resumed run), or null for a fresh value network */
+    public ValueVerticle(SftPgSetup setup, LearnerState initial) {
         super("value", "value");
         this.setup = setup;
+        this.initial = initial;
     }
 
     @Override
@@ -33,7 +39,16 @@ public final class ValueVerticle extends LearnerVerticle {
         value = setup.value();
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_FIT, this::onFit);
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_SCORE, this::onScore);
-        serveSnapshots(() -> steps, value.network(), value.optimizer());
+        faultThreshold(setup.config().get(dev.sftpg.config.ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
+        serveState(null, () -> NetworkState.capture(role, value.network(), value.optimizer(),
+                JSON.createObjectNode().put("steps", steps), java.util.Map.of()), s -> {
+            NetworkState.restore(s, value.network(), value.optimizer());
+            steps = Math.max(steps, s.counters().path("steps").asLong());
+        });
+        if (initial != null) {
+            NetworkState.restore(initial, value.network(), value.optimizer());
+            steps = initial.counters().path("steps").asLong();
+        }
         startMetrics();
         return Future.succeededFuture();
     }
@@ -49,9 +64,19 @@ public final class ValueVerticle extends LearnerVerticle {
         }
         ValueLearner.Coupling c = value.step(batch.states(), batch.steps(), batch.batch(), f, setup.lambda());
         steps++;
+        noteUpdate(c.update().finite(), "value");
+        if (!c.update().finite() || !allFinite(c.criticGradient())) { // skipped: the critic must not get this coupling
+            m.fail(500, "the value step on batch " + batch.sequence() + " of " + batch.workerId() + " was not finite");
+            return;
+        }
         lastLoss = c.loss();
         lastGradNorm = c.update().gradNorm();
         m.reply(Wire.encode(new CouplingGradient(batch.workerId(), batch.sequence(), f, c.criticGradient(), c.loss())));
+    }
+
+    static boolean allFinite(float[] a) {
+        for (float x : a) if (!Float.isFinite(x)) return false;
+        return true;
     }
 
     private void onScore(Message<Buffer> m) {

@@ -33,6 +33,28 @@ public final class Addresses {
     public static String snapshot(String role) {
         return "sftpg.snapshot." + role;
     }
+    /**
+     * The state a learner hosted by a {@code worker} process starts from: request-reply, served by the coordinator;
+     * a {@code LearnerState} for a resumed run, an empty body for a fresh one.
+     */
+    public static String startState(String role) {
+        return "sftpg.run.state." + role;
+    }
+    /** Coordinator -> learners: a {@code LearnerState} to restore (rollback after numerical faults), request-reply. */
+    public static String restore(String role) {
+        return "sftpg.restore." + role;
+    }
+    /** Coordinator -> generator: hold credits (JSON {"hold": true}) until released; replies once nothing is in flight. */
+    public static final String GENERATOR_HOLD = "sftpg.generator.hold";
+    /** Discriminator -> generator: a batch it could not process (a {@code Credit} naming the worker), so its credit comes back. */
+    public static final String BATCH_LOST = "sftpg.batch.lost";
+    /** Learner -> coordinator: repeated non-finite updates (JSON {"role", "reason"}), asks for a rollback. */
+    public static final String FAULT = "sftpg.fault";
+    /**
+     * Coordinator -> everyone, every second: the run is alive. Headers {@code runId} and {@code incarnation} (the
+     * coordinator's start time) let workers notice a lost coordinator and a resumed one.
+     */
+    public static final String HEARTBEAT = "sftpg.run.heartbeat";
     /** Every verticle publishes JSON metrics here. */
     public static final String METRICS = "sftpg.metrics";
     /** Coordinator -> observers: run events (evaluations with samples, checkpoints), JSON (publish). */

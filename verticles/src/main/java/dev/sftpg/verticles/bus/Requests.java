@@ -20,20 +20,31 @@ public final class Requests {
     }
 
     public static Future<Message<Buffer>> request(Vertx vertx, String address, Buffer body, DeliveryOptions options, String who) {
+        return request(vertx, address, body, options, who, Long.MAX_VALUE);
+    }
+
+    /** As {@link #request}, but gives up waiting for a role after {@code waitMillis}. */
+    public static Future<Message<Buffer>> request(Vertx vertx, String address, Buffer body, DeliveryOptions options, String who,
+                                                  long waitMillis) {
         Promise<Message<Buffer>> result = Promise.promise();
-        attempt(vertx, address, body, options, who, result, false);
+        long deadline = waitMillis == Long.MAX_VALUE ? Long.MAX_VALUE : System.currentTimeMillis() + waitMillis;
+        attempt(vertx, address, body, options, who, result, false, deadline);
         return result.future();
     }
 
     private static void attempt(Vertx vertx, String address, Buffer body, DeliveryOptions options, String who,
-                                Promise<Message<Buffer>> result, boolean said) {
+                                Promise<Message<Buffer>> result, boolean said, long deadline) {
         vertx.eventBus().<Buffer>request(address, body, options).onComplete(ar -> {
             if (ar.succeeded()) {
                 if (said) Log.info(who, address + " is answering now");
                 result.complete(ar.result());
             } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+                if (System.currentTimeMillis() >= deadline) {
+                    result.fail("no role serves " + address + " (gave up waiting)");
+                    return;
+                }
                 if (!said) Log.info(who, "waiting for a role to serve " + address + " ...");
-                vertx.setTimer(RETRY_MILLIS, t -> attempt(vertx, address, body, options, who, result, true));
+                vertx.setTimer(RETRY_MILLIS, t -> attempt(vertx, address, body, options, who, result, true, deadline));
             } else {
                 result.fail(ar.cause());
             }
