@@ -47,7 +47,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     /** What the generator knows of one rollout worker. */
     private static final class Worker {
         long batches, nextSequence, lastSeen, inFlight, withheld;
-        boolean lost;
+        boolean lost, greeted; // greeted: said hello to this generator, so it holds credits
     }
 
     private final SftPgSetup setup;
@@ -155,6 +155,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         Worker w = worker(hello.workerId());
         boolean rejoin = w.lost;
         w.lost = false;
+        w.greeted = true;
         w.lastSeen = System.currentTimeMillis();
         w.inFlight = credits; // whatever it held before a coordinator restart is void now
         w.withheld = 0;
@@ -176,7 +177,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         long now = System.currentTimeMillis();
         long timeout = (long) (setup.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000);
         workers.forEach((id, w) -> {
-            if (w.lost || now - w.lastSeen < timeout) return;
+            if (w.lost || !w.greeted || now - w.lastSeen < timeout) return;
             w.lost = true;
             workersLost++;
             Log.warn(role, "rollout worker " + id + " lost (silent for " + (now - w.lastSeen) / 1000 + " s): "
@@ -192,11 +193,11 @@ public final class GeneratorVerticle extends LearnerVerticle {
     }
 
     private long liveWorkers() {
-        return workers.values().stream().filter(w -> !w.lost).count();
+        return workers.values().stream().filter(w -> w.greeted && !w.lost).count();
     }
 
     private long inFlight() {
-        return workers.values().stream().filter(w -> !w.lost).mapToLong(w -> w.inFlight).sum();
+        return workers.values().stream().filter(w -> w.greeted && !w.lost).mapToLong(w -> w.inFlight).sum();
     }
 
     /** A batch (or news of its loss) came back from {@code workerId}: its credit returns, or is withheld while held. */
@@ -204,7 +205,8 @@ public final class GeneratorVerticle extends LearnerVerticle {
         Worker w = worker(workerId);
         w.lastSeen = System.currentTimeMillis();
         w.inFlight = Math.max(0, w.inFlight - 1);
-        if (w.lost) return; // it was declared lost; it must say hello again to get credits
+        // a worker declared lost, or one that never said hello (a stray sender), gets no credits until it does
+        if (w.lost || !w.greeted) return;
         if (hold) {
             w.withheld++;
             checkQuiescent();

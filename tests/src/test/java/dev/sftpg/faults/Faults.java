@@ -1,0 +1,67 @@
+package dev.sftpg.faults;
+
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** What the fault tests share: reading a live run's metrics log, waiting with a bound, starting CLI processes. */
+final class Faults {
+    private Faults() {
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** The latest metrics snapshot of {@code source} in a run's metrics.jsonl (empty if none yet). */
+    static JsonObject lastMetrics(Path metricsLog, String source) {
+        JsonObject last = new JsonObject();
+        for (String line : read(metricsLog).split("\n")) {
+            if (!line.contains("\"source\":\"" + source + "\"")) continue;
+            try {
+                last = new JsonObject(line).getJsonObject("metrics");
+            } catch (RuntimeException partialLine) {
+                // the line is being written
+            }
+        }
+        return last;
+    }
+
+    static void waitFor(BooleanSupplier condition, int seconds, String what, Object diagnostics) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) return;
+            Thread.sleep(250);
+        }
+        String diag = diagnostics instanceof Path p ? read(p) : String.valueOf(diagnostics);
+        fail("timed out after " + seconds + " s waiting for " + what + "\n" + diag.substring(Math.max(0, diag.length() - 4000)));
+    }
+
+    /** `sftpg ARGS` in a new JVM on this test's class path, output to {@code log}. */
+    static Process start(Path log, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "dev.sftpg.cli.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        return pb.start();
+    }
+
+    static void kill(Process p) throws InterruptedException {
+        p.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye
+        p.waitFor(30, TimeUnit.SECONDS);
+    }
+}
