@@ -1,5 +1,6 @@
 package dev.sftpg.config;
 
+import dev.sftpg.util.Typos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -172,25 +173,10 @@ public final class ConfigLoader {
                     + "to --config, or pass a built-in preset (" + builtIn + ")");
         String close = null;
         for (String p : builtInPresets())
-            if (typoDistance(name.toLowerCase(Locale.ROOT), p) <= 2 && (close == null || typoDistance(name, p) < typoDistance(name, close)))
+            if (Typos.distance(name.toLowerCase(Locale.ROOT), p) <= 2 && (close == null || Typos.distance(name, p) < Typos.distance(name, close)))
                 close = p;
         throw new ConfigException("no preset named '" + name + "'" + (close == null ? "" : " (did you mean '" + close + "'?)")
                 + ": give a JSON file path or one of the built-in presets " + builtIn);
-    }
-
-    /** Levenshtein distance, for "did you mean" on preset names. */
-    private static int typoDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++)
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private static boolean looksLikeAFile(String name) {

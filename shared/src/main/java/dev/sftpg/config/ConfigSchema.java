@@ -1,5 +1,6 @@
 package dev.sftpg.config;
 
+import dev.sftpg.util.Typos;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -218,26 +219,12 @@ public final class ConfigSchema {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String k : KEYS.keySet()) {
-            int d = editDistance(unknown.toLowerCase(), k.toLowerCase());
+            int d = Typos.distance(unknown.toLowerCase(), k.toLowerCase());
             if (d < bestD) {
                 bestD = d;
                 best = k;
             }
         }
         return bestD <= Math.max(2, unknown.length() / 3) ? best : null;
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++)
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -75,6 +75,8 @@ class DashboardBrowserTest {
             for (String role : new String[]{"rollout", "discriminator", "value", "generator", "coordinator"})
                 assertTrue(table.contains(role), role + " missing from the cluster table:\n" + table);
             assertTrue(table.contains("alive"));
+            String faults = driver.findElement(By.id("faults")).getText();
+            assertTrue(faults.contains("rollout workers alive 1") && faults.contains("rollbacks 0"), "fault line: " + faults);
             Path shot = Path.of("target", "dashboard.png");
             Files.createDirectories(shot.getParent());
             Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));

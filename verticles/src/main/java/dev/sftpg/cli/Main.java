@@ -1,5 +1,6 @@
 package dev.sftpg.cli;
 
+import dev.sftpg.util.Typos;
 import dev.sftpg.checkpoint.CheckpointException;
 import dev.sftpg.config.ConfigException;
 import dev.sftpg.data.DataFormatException;
@@ -63,26 +64,13 @@ public final class Main {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String c : candidates) {
-            int d = editDistance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
+            int d = Typos.distance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
             if (d < bestD) {
                 bestD = d;
                 best = c;
             }
         }
         return bestD <= Math.max(1, Math.min(3, word.length() / 3)) ? best : null;
-    }
-
-    private static int editDistance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
-        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
-        for (int i = 1; i <= a.length(); i++)
-            for (int j = 1; j <= b.length(); j++) {
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1))
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1); // a swapped pair of letters is one typo
-            }
-        return d[a.length()][b.length()];
     }
 
     /** Runs a command and returns its exit code (testable without exiting the JVM). */

@@ -42,6 +42,7 @@ import java.util.TreeMap;
 public final class CoordinatorVerticle extends LearnerVerticle {
     private static final List<String> LEARNERS = List.of("generator", "discriminator", "value");
     private static final long REPLY_WAIT_MILLIS = 30_000;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final RunSpec spec;
     private final dev.sftpg.finetune.SftPgSetup setup;
@@ -107,7 +108,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                 .put("checkpoints", new JsonArray(new ArrayList<>(checkpoints))).put("rollbacks", rollbacks)
                 .put("lrScale", lrScale).put("lastEvaluated", lastEvaluated);
         try {
-            return (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.encode());
+            return (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(c.encode());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -133,10 +134,10 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             checkBudget();
         });
         startMetrics();
-        log(new JsonObject().put("event", elapsedBefore > 0 ? "resume" : "start").put("runId", spec.runId())
+        log(new JsonObject().put("event", resumed != null ? "resume" : "start").put("runId", spec.runId())
                 .put("initial", initial).put("incarnation", incarnation));
         // a fresh run's first checkpoint is its starting point: resume and rollback always have one to go back to
-        if (elapsedBefore == 0) checkpoint(0, "step-000000", null);
+        if (resumed == null) checkpoint(0, "step-000000", null);
         return Future.succeededFuture();
     }
 
@@ -239,11 +240,12 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         PolicyWeights w = wire.decode(m, PolicyWeights.class);
         if (w == null || (current != null && w.version() <= current.version())) return;
         current = w;
+        checkBudget(); // first: the end's hold then starts before an evaluation can let more updates through
         int evalEvery = cfg(ConfigSchema.TRAIN_EVAL_EVERY), ckptEvery = cfg(ConfigSchema.TRAIN_CHECKPOINT_EVERY);
         // a resumed run's first announcement is the checkpoint's own version: already evaluated and written
         if (evalEvery > 0 && w.version() % evalEvery == 0 && w.version() != lastEvaluated) evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
-        if (ckptEvery > 0 && w.version() % ckptEvery == 0 && w.version() != lastCheckpointed) checkpoint(w.version(), String.format("step-%06d", w.version()), null);
-        checkBudget();
+        if (!finishing && ckptEvery > 0 && w.version() % ckptEvery == 0 && w.version() != lastCheckpointed)
+            checkpoint(w.version(), String.format("step-%06d", w.version()), null);
     }
 
     /** Control actions from the dashboard (which has already checked the token). */

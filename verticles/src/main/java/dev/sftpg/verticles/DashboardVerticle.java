@@ -117,7 +117,9 @@ public final class DashboardVerticle extends VerticleBase {
         });
         JsonObject coordinator = latest.getOrDefault("coordinator", new JsonObject());
         ctx.json(new JsonObject().put("run", runInfo).put("coordinator", coordinator).put("cluster", cluster)
-                .put("evaluations", evaluations).put("generator", latest.getOrDefault("generator", new JsonObject())));
+                .put("evaluations", evaluations).put("generator", latest.getOrDefault("generator", new JsonObject()))
+                .put("discriminator", latest.getOrDefault("discriminator", new JsonObject()))
+                .put("value", latest.getOrDefault("value", new JsonObject())));
     }
 
     private void metricsSince(RoutingContext ctx) {
