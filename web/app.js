@@ -120,7 +120,6 @@ async function loadStatus() {
   const lags = Object.entries(g.policyLagHistogram || {}).map(([lag, n]) => `${lag}: ${n}`).join(', ');
   document.getElementById('flow').textContent = `buffered transitions ${g.bufferedTransitions ?? 0} · dropped for policy lag ${g.droppedForPolicyLag ?? 0}` +
     ` · generator queue ${g.queueDepth ?? 0} · batches by policy lag (versions behind: count) ${lags || '–'}`;
-  const c = s.coordinator || {};
   const d = s.discriminator || {};
   document.getElementById('faults').textContent = `rollout workers alive ${g.liveWorkers ?? '–'} · lost ${g.workersLost ?? 0}` +
     ` · credits in flight ${g.creditsInFlight ?? 0} · lost batches ${g.lostBatches ?? 0}` +
