@@ -66,6 +66,8 @@ class LearnerFaultTest {
             assertTrue(versionAtKill - resumedAt <= INTERVAL + 1, "at most one interval lost: killed at v" + versionAtKill
                     + ", resumed at v" + resumedAt);
             assertTrue(resumedAt >= 2 * INTERVAL, log);
+            System.out.printf("run process killed at policy v%d; resumed from v%d: %d update(s) lost%n", versionAtKill, resumedAt,
+                    versionAtKill - resumedAt);
 
             JsonObject report = new JsonObject(Files.readString(runDir.resolve("report.json")));
             assertEquals(target, report.getLong("generatorSteps"), report.encode());
@@ -119,6 +121,10 @@ class LearnerFaultTest {
                     "--set", "train.maxGeneratorSteps=" + (killedAt + 10)}, new PrintStream(new ByteArrayOutputStream(), true),
                     new PrintStream(err2, true, StandardCharsets.UTF_8));
             assertEquals(0, code, err2.toString(StandardCharsets.UTF_8));
+            Matcher from = Pattern.compile("policy v(\\d+),").matcher(err2.toString(StandardCharsets.UTF_8));
+            assertTrue(from.find(), err2.toString(StandardCharsets.UTF_8));
+            System.out.printf("value process killed at policy v%d; resumed from v%s: %d update(s) lost%n", killedAt, from.group(1),
+                    killedAt - Long.parseLong(from.group(1)));
             assertEquals(killedAt + 10, new JsonObject(Files.readString(runDir.resolve("report.json"))).getLong("generatorSteps"));
         } finally {
             if (value != null) Faults.kill(value);
