@@ -243,7 +243,9 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         checkBudget(); // first: the end's hold then starts before an evaluation can let more updates through
         int evalEvery = cfg(ConfigSchema.TRAIN_EVAL_EVERY), ckptEvery = cfg(ConfigSchema.TRAIN_CHECKPOINT_EVERY);
         // a resumed run's first announcement is the checkpoint's own version: already evaluated and written
-        if (evalEvery > 0 && w.version() % evalEvery == 0 && w.version() != lastEvaluated) evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
+        // (at the end the final evaluation stands in: a periodic one now would hold up the hold's delivery)
+        if (!finishing && evalEvery > 0 && w.version() % evalEvery == 0 && w.version() != lastEvaluated)
+            evaluate(w, cfg(ConfigSchema.TRAIN_EVAL_N), 1, false);
         if (!finishing && ckptEvery > 0 && w.version() % ckptEvery == 0 && w.version() != lastCheckpointed)
             checkpoint(w.version(), String.format("step-%06d", w.version()), null);
     }
@@ -460,6 +462,10 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             writeSamplePlot(current.version());
             fin.put("swd", new JsonObject().put("mean", s.swd().mean()).put("std", s.swd().std()))
                     .put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
+            boolean onCurve = !curve.isEmpty() && curve.getJsonObject(curve.size() - 1).getLong("generatorStep") == current.version();
+            if (cfg(ConfigSchema.TRAIN_EVAL_EVERY) > 0 && !onCurve)
+                curve.add(new JsonObject().put("generatorStep", current.version()).put("seconds", elapsedSeconds())
+                        .put("swd", s.swd().mean()).put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean()));
         }
         JsonObject gen = latest.getOrDefault("generator", new JsonObject());
         JsonObject disc = latest.getOrDefault("discriminator", new JsonObject());
