@@ -102,7 +102,23 @@ class DashboardApiTest {
                 return false;
             }
         }, 10, err);
+        // paused: no training, and a checkpoint taken now is a consistent cut (nothing in flight)
+        Thread.sleep(1500);
+        long pausedAt = status().getJsonObject("coordinator").getLong("policyVersion");
+        Thread.sleep(2000);
+        assertEquals(pausedAt, status().getJsonObject("coordinator").getLong("policyVersion"), "a paused run does not train");
+        assertEquals(200, post("/api/control/checkpoint", "secret-token").statusCode());
+        String lastCheckpoint = java.util.Arrays.stream(Files.readString(runDir.resolve("metrics.jsonl")).split("\n"))
+                .filter(l -> l.contains("\"event\":\"checkpoint\"")).reduce((a, b) -> b).orElse("");
+        assertTrue(lastCheckpoint.contains("\"consistent\":true"), lastCheckpoint);
         assertEquals(200, post("/api/control/resume", "secret-token").statusCode());
+        waitFor(() -> {
+            try {
+                return status().getJsonObject("coordinator").getLong("policyVersion") > pausedAt + 2;
+            } catch (Exception e) {
+                return false;
+            }
+        }, 30, err);
         assertEquals(400, post("/api/control/explode", "secret-token").statusCode());
         assertEquals(200, post("/api/control/checkpoint", "secret-token").statusCode());
         assertEquals(200, post("/api/control/stop", "secret-token").statusCode());

@@ -207,11 +207,23 @@ final class RunCommand {
         if (dashboardUrl != null)
             err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 
+        java.util.concurrent.atomic.AtomicBoolean summarised = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.Consumer<JsonObject> summary = report -> {
+            if (!summarised.compareAndSet(false, true)) return;
+            JsonObject fin = report.getJsonObject("final", new JsonObject());
+            out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); SWD %.4f -> %.4f, sharpness %.2f -> %.2f; report %s%n",
+                    runId, report.getString("stopReason"), report.getDouble("wallSeconds"), report.getLong("generatorSteps"),
+                    report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), initSwd.getDouble("mean", Double.NaN),
+                    fin.getJsonObject("swd", new JsonObject()).getDouble("mean", Double.NaN), initial.getDouble("sharpness", Double.NaN),
+                    fin.getDouble("sharpness", Double.NaN), runDir.resolve("report.json"));
+            out.flush();
+        };
         Thread hook = new Thread(() -> {
             Log.info("run", "interrupted: finishing gracefully (final checkpoint and report)");
             vertx.runOnContext(v -> coordinator.finish("interrupted"));
             try {
-                finished.future().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                // the JVM halts when this hook returns, so the summary is printed here rather than by the main thread
+                summary.accept(finished.future().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS));
             } catch (Exception ignored) {
                 // exiting anyway
             }
@@ -224,12 +236,7 @@ final class RunCommand {
             // the hook is what brought us here
         }
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        JsonObject fin = report.getJsonObject("final", new JsonObject());
-        out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); SWD %.4f -> %.4f, sharpness %.2f -> %.2f; report %s%n",
-                runId, report.getString("stopReason"), report.getDouble("wallSeconds"), report.getLong("generatorSteps"),
-                report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), initSwd.getDouble("mean", Double.NaN),
-                fin.getJsonObject("swd", new JsonObject()).getDouble("mean", Double.NaN), initial.getDouble("sharpness", Double.NaN),
-                fin.getDouble("sharpness", Double.NaN), runDir.resolve("report.json"));
+        summary.accept(report);
         if (coordinator.failed()) {
             err.println("the run stopped on a fault (" + report.getString("stopReason") + "); continue it with: sftpg run --resume " + runDir);
             return Main.FAILURE;

@@ -194,7 +194,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                 restores.add(Requests.request(vertx, Addresses.restore(r), Wire.encode(s), bounded(), id, REPLY_WAIT_MILLIS));
             }
             return Future.all(restores);
-        }).compose(x -> hold(false)).onComplete(ar -> {
+        }).compose(x -> paused ? Future.succeededFuture(true) : hold(false)).onComplete(ar -> {
             rollingBack = false;
             rollbacks++;
             String line = String.format("numerical fault in the %s (%s): rolled back to %s (policy v%d; %d update(s) lost), "
@@ -268,8 +268,10 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                         .onFailure(e -> m.fail(500, e.getMessage()));
             }
             case "pause", "resume" -> {
+                // pausing is holding the generator: credits out come back as batches, none go out, so a paused run is
+                // quiescent and a checkpoint taken meanwhile is a consistent cut
                 paused = action.equals("pause");
-                vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", action));
+                hold(paused);
                 Log.info(role, "rollouts " + (paused ? "paused" : "resumed") + " from the dashboard");
                 log(new JsonObject().put("event", action));
                 m.reply(new JsonObject().put("ok", true).put("action", action));
@@ -381,7 +383,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             });
         }).transform(ar -> {
             // the end of the run keeps the hold: nothing more may be produced after the final cut
-            Future<Void> release = step && !finishing ? hold(false).mapEmpty() : Future.succeededFuture();
+            Future<Void> release = step && !finishing && !paused ? hold(false).mapEmpty() : Future.succeededFuture();
             return release.transform(r -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause()));
         }).onFailure(e -> Log.warn(role, "checkpoint " + dirName + " failed: " + e.getMessage()));
     }

@@ -22,13 +22,15 @@ import io.vertx.core.json.JsonObject;
  * before its first batch (and whenever a credit names a version it has not seen) it fetches the current weights.
  */
 public final class RolloutVerticle extends LearnerVerticle {
+    /** A hello is answered when the generator is not held: a pause may last long. */
+    private static final long HELLO_WAIT_MILLIS = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
     private final SftPgSetup setup;
     private final ConditionalMlp architecture;
     private final int index;
     private ConditionalMlp policy;
     private long version = -1, sequence, produced, incarnation = -1;
     private int credits;
-    private boolean stopped, paused, fetching, producing, attaching;
+    private boolean stopped, fetching, producing, attaching;
     private long startMillis;
 
     /**
@@ -55,22 +57,20 @@ public final class RolloutVerticle extends LearnerVerticle {
             String command = m.headers().get("command");
             if ("stop".equals(command)) stopped = true;
             else if ("suspend".equals(command)) credits = 0; // a learner was lost: wait for a resumed coordinator
-            else if ("pause".equals(command)) paused = true;
-            else if ("resume".equals(command)) {
-                paused = false;
-                produce();
-            }
         });
         vertx.eventBus().<Buffer>consumer(Addresses.HEARTBEAT, this::onHeartbeat);
         startMetrics();
-        return attach();
+        // not awaited: a paused or checkpointing run answers the hello only when it releases its credits
+        attach().onFailure(e -> Log.warn(role, id + " could not attach to the run: " + e.getMessage()));
+        return Future.succeededFuture();
     }
 
     /** Fetches the current weights, then says hello to the generator for credits and the batch number to go on from. */
     private Future<Void> attach() {
         attaching = true;
         return fetchWeights()
-                .compose(v -> Requests.request(vertx, Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)), wire.from(), id))
+                .compose(v -> Requests.request(vertx, Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)),
+                        wire.from().setSendTimeout(HELLO_WAIT_MILLIS), id))
                 .map(reply -> {
                     Credit c = wire.decode(reply, Credit.class);
                     if (c != null) credits = c.credits();
@@ -131,7 +131,7 @@ public final class RolloutVerticle extends LearnerVerticle {
 
     /** One batch per turn of the context, so announcements and credits are handled between batches. */
     private void produce() {
-        if (stopped || paused || fetching || producing || attaching || credits <= 0 || version < 0) return;
+        if (stopped || fetching || producing || attaching || credits <= 0 || version < 0) return;
         producing = true;
         credits--;
         int b = setup.batch();
@@ -147,6 +147,6 @@ public final class RolloutVerticle extends LearnerVerticle {
     JsonObject metrics() {
         double secs = Math.max(1e-3, (System.currentTimeMillis() - startMillis) / 1000.0);
         return new JsonObject().put("policyVersion", version).put("batches", produced).put("batchesPerSecond", produced / secs)
-                .put("credits", credits).put("worker", index).put("paused", paused);
+                .put("credits", credits).put("worker", index);
     }
 }

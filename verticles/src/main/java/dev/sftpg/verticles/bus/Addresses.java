@@ -61,7 +61,10 @@ public final class Addresses {
     public static final String EVENTS = "sftpg.events";
     /** Dashboard -> coordinator: a control action ("stop", "checkpoint", "pause", "resume"), request-reply. */
     public static final String CONTROL_REQUEST = "sftpg.control.request";
-    /** Coordinator -> everyone: "stop", "pause", "resume" in the "command" header (publish). */
+    /**
+     * Coordinator -> everyone: "stop" (the run ended: leave) or "suspend" (a learner was lost: wait for a resumed
+     * coordinator) in the "command" header (publish). Pausing holds the generator's credits instead.
+     */
     public static final String CONTROL = "sftpg.control";
 
     /** Header naming the sending verticle, for per-sender reject accounting. */
