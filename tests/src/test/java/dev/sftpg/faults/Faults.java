@@ -16,6 +16,28 @@ final class Faults {
     private Faults() {
     }
 
+    /**
+     * `run` on the tiny pretrained model in {@code runDir}, joined to cluster {@code cluster} on {@code port}, with
+     * no periodic evaluation and a small final one, plus {@code sets} (key=value).
+     */
+    static String[] runArgs(Path runDir, String cluster, int port, String... sets) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--config", "swissroll-reference", "--run-dir", runDir.toString(),
+                "--no-dashboard"));
+        List<String> all = new ArrayList<>(List.of("finetune.pretrained=" + dev.sftpg.cluster.TinyModels.pretrained(),
+                "data.size=4000", "train.maxGeneratorSteps=100000", "train.evalEvery=0", "eval.n=1000", "eval.seeds=1",
+                "cluster.name=" + cluster, "cluster.port=" + port));
+        all.addAll(List.of(sets));
+        for (String kv : all) args.addAll(List.of("--set", kv));
+        return args.toArray(String[]::new);
+    }
+
+    /** `sftpg ARGS` in this JVM on another thread; its stderr collects in {@code err}. */
+    static java.util.concurrent.CompletableFuture<Integer> inBackground(String[] args, java.io.ByteArrayOutputStream err) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.sftpg.cli.Main.run(args,
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     static String read(Path p) {
         try {
             return Files.readString(p);

@@ -33,11 +33,8 @@ class LearnerFaultTest {
         Path runDir = dir.resolve("run");
         String cluster = "sftpg-lf-" + ProcessHandle.current().pid();
         Path runLog = dir.resolve("run.log"), workerLog = dir.resolve("worker.log");
-        Process run = Faults.start(runLog, "run", "--config", "swissroll-reference", "--run-dir", runDir.toString(), "--no-dashboard",
-                "--set", "finetune.pretrained=" + TinyModels.pretrained(), "--set", "data.size=4000",
-                "--set", "train.maxGeneratorSteps=100000", "--set", "train.maxMinutes=5", "--set", "train.evalEvery=0",
-                "--set", "train.checkpointEvery=" + INTERVAL, "--set", "train.workerTimeout=3", "--set", "eval.n=1000",
-                "--set", "eval.seeds=1", "--set", "cluster.name=" + cluster, "--set", "cluster.port=5941");
+        Process run = Faults.start(runLog, Faults.runArgs(runDir, cluster, 5941, "train.maxMinutes=5",
+                "train.checkpointEvery=" + INTERVAL, "train.workerTimeout=3"));
         Process worker = null;
         try {
             Path metrics = runDir.resolve("metrics.jsonl");
@@ -89,14 +86,11 @@ class LearnerFaultTest {
         String cluster = "sftpg-lv-" + ProcessHandle.current().pid();
         Path valueLog = dir.resolve("value.log");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        String[] args = {"run", "--config", "swissroll-reference", "--run-dir", runDir.toString(), "--no-dashboard",
-                "--roles", "rollout,discriminator,generator",
-                "--set", "finetune.pretrained=" + TinyModels.pretrained(), "--set", "data.size=4000",
-                "--set", "train.maxGeneratorSteps=100000", "--set", "train.maxMinutes=5", "--set", "train.evalEvery=0",
-                "--set", "train.checkpointEvery=" + INTERVAL, "--set", "train.learnerTimeout=5", "--set", "eval.n=1000",
-                "--set", "eval.seeds=1", "--set", "cluster.name=" + cluster, "--set", "cluster.port=5961"};
-        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> Main.run(args,
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        String[] args = Faults.runArgs(runDir, cluster, 5961, "train.maxMinutes=5", "train.checkpointEvery=" + INTERVAL,
+                "train.learnerTimeout=5");
+        String[] split = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--roles",
+                "rollout,discriminator,generator")).toArray(String[]::new);
+        var run = Faults.inBackground(split, err);
         Path metrics = runDir.resolve("metrics.jsonl");
         Process value = null;
         try {

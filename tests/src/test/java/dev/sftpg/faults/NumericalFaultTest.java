@@ -39,14 +39,9 @@ class NumericalFaultTest {
     void repeatedNonFiniteUpdatesRollBackAndLowerTheLearningRates(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
         String cluster = "sftpg-nan-" + ProcessHandle.current().pid();
-        String[] args = {"run", "--config", "swissroll-reference", "--run-dir", runDir.toString(), "--no-dashboard",
-                "--set", "finetune.pretrained=" + TinyModels.pretrained(), "--set", "data.size=4000",
-                "--set", "train.maxGeneratorSteps=100000", "--set", "train.maxMinutes=0.75", "--set", "train.evalEvery=0",
-                "--set", "train.checkpointEvery=20", "--set", "eval.n=1000", "--set", "eval.seeds=1",
-                "--set", "cluster.name=" + cluster, "--set", "cluster.port=5861"};
+        String[] args = Faults.runArgs(runDir, cluster, 5861, "train.maxMinutes=0.75", "train.checkpointEvery=20");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args,
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        CompletableFuture<Integer> run = Faults.inBackground(args, err);
         Path metrics = runDir.resolve("metrics.jsonl");
         Faults.waitFor(() -> Faults.read(metrics).contains("\"policyVersion\":25"), 120, "the run to pass version 25", err);
 

@@ -30,14 +30,10 @@ class WorkerFaultTest {
     void aKilledWorkerIsDetectedItsCreditsRecoveredAndANewOneTakesOver(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
         String cluster = "sftpg-wf-" + ProcessHandle.current().pid();
-        String[] args = {"run", "--config", "swissroll-reference", "--run-dir", runDir.toString(), "--no-dashboard",
-                "--set", "finetune.pretrained=" + TinyModels.pretrained(), "--set", "data.size=4000",
-                "--set", "train.rolloutWorkers=0", "--set", "train.workerTimeout=3", "--set", "train.maxGeneratorSteps=100000",
-                "--set", "train.maxMinutes=1.75", "--set", "train.evalEvery=0", "--set", "eval.n=1000", "--set", "eval.seeds=1",
-                "--set", "cluster.name=" + cluster, "--set", "cluster.port=5821", "--set", "finetune.maxPolicyLag=2"};
+        String[] args = Faults.runArgs(runDir, cluster, 5821, "train.rolloutWorkers=0", "train.workerTimeout=3",
+                "train.maxMinutes=1.75", "finetune.maxPolicyLag=2");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args,
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        CompletableFuture<Integer> run = Faults.inBackground(args, err);
         Path metrics = runDir.resolve("metrics.jsonl");
         Faults.waitFor(() -> Faults.lastMetrics(metrics, "generator").containsKey("liveWorkers"), 120, "the run to start", err);
         assertEquals(0, Faults.lastMetrics(metrics, "generator").getLong("policyVersion"), "no worker, no progress");
