@@ -86,6 +86,9 @@ public final class ConfigLoader {
             apply(values, s.substring(0, eq).trim(), s.substring(eq + 1), "--set", problems);
         }
 
+        if (values.get("finetune.lrSchedule").equals("cosine") && (Integer) values.get("finetune.lrDecaySteps") == 0
+                && (Integer) values.get("train.maxGeneratorSteps") == 0)
+            problems.add("config key 'finetune.lrDecaySteps': a cosine schedule needs a horizon; set it, or train.maxGeneratorSteps");
         if (values.get("data.source").equals("csv") && ((String) values.get("data.path")).isEmpty())
             problems.add("config key 'data.path': data.source=csv needs a file (--set data.path=points.csv)");
         if ((Double) values.get("diffusion.betaEnd") < (Double) values.get("diffusion.betaStart"))

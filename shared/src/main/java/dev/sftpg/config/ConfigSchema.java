@@ -128,6 +128,11 @@ public final class ConfigSchema {
     public static final ConfigKey<Integer> FINETUNE_N_GENERATOR = positiveInt("finetune.nGenerator", 1,
             "Policy-gradient minibatches of B transitions per policy update (1 toy, 10 images).");
     public static final ConfigKey<Double> FINETUNE_LR = positive("finetune.lr", 5e-5, "Policy (generator) Adam learning rate.");
+    public static final ConfigKey<String> FINETUNE_LR_SCHEDULE = choice("finetune.lrSchedule", "constant",
+            "Policy learning rate over the run: constant, or cosine (from finetune.lr down to 0 at finetune.lrDecaySteps).",
+            "constant", "cosine");
+    public static final ConfigKey<Integer> FINETUNE_LR_DECAY_STEPS = intIn("finetune.lrDecaySteps", 0, 0, Integer.MAX_VALUE,
+            "Policy updates over which a cosine schedule decays; 0 means train.maxGeneratorSteps.");
     public static final ConfigKey<Double> FINETUNE_CRITIC_LR = positive("finetune.criticLr", 1e-3, "Critic Adam learning rate.");
     public static final ConfigKey<Double> FINETUNE_VALUE_LR = positive("finetune.valueLr", 1e-3, "Value Adam learning rate.");
     public static final ConfigKey<Double> FINETUNE_GRAD_CLIP = number("finetune.gradClip", 0.0, 0.0, false, null,

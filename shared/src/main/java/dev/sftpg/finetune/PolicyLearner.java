@@ -35,6 +35,8 @@ public final class PolicyLearner {
     private final int minibatch;
     private final int minibatches;
     private final long seed;
+    private java.util.function.LongToDoubleFunction schedule;
+    private double lrScale = 1;
     private final List<Buffered> buffer = new ArrayList<>();
     private final int dim;
     private long version;
@@ -48,7 +50,23 @@ public final class PolicyLearner {
         this.minibatch = minibatch;
         this.minibatches = minibatches;
         this.seed = seed;
+        this.schedule = v -> lr;
         this.dim = policy.inputDim();
+    }
+
+    /** The learning rate of the update after each version (constant unless set). */
+    public void schedule(java.util.function.LongToDoubleFunction lrAfterVersion) {
+        this.schedule = lrAfterVersion;
+    }
+
+    /** A factor on the schedule (numerical-fault rollbacks lower it). */
+    public void lrScale(double scale) {
+        if (!(scale > 0)) throw new IllegalArgumentException("learning-rate scale must be > 0, got " + scale);
+        lrScale = scale;
+    }
+
+    public double lrScale() {
+        return lrScale;
     }
 
     public long version() {
@@ -133,6 +151,8 @@ public final class PolicyLearner {
      * buffer and bumps the version.
      */
     public Update apply(List<Minibatch> minibatchList, List<float[]> criticOfFinals, List<float[]> valueOfStates) {
+        double lr = schedule.applyAsDouble(version) * lrScale;
+        if (lr != optimizer.learningRate()) optimizer.setLearningRate(lr);
         double loss = 0, advSum = 0, advSq = 0, norm = 0, clipped = 0;
         int used = 0, skipped = 0;
         for (int m = 0; m < minibatchList.size(); m++) {

@@ -31,6 +31,21 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
         return config.get(ConfigSchema.FINETUNE_N_CRITIC);
     }
 
+    /**
+     * The policy's learning rate for the update that follows version {@code version}: {@code finetune.lr}, or its
+     * cosine decay to 0 over {@code finetune.lrDecaySteps} (default {@code train.maxGeneratorSteps}) updates. A pure
+     * function of the version, so a resumed run follows the same schedule.
+     */
+    public double policyLr(long version) {
+        double lr = config.get(ConfigSchema.FINETUNE_LR);
+        if (config.get(ConfigSchema.FINETUNE_LR_SCHEDULE).equals("constant")) return lr;
+        int horizon = config.get(ConfigSchema.FINETUNE_LR_DECAY_STEPS);
+        if (horizon == 0) horizon = config.get(ConfigSchema.TRAIN_MAX_GENERATOR_STEPS);
+        double t = Math.min(1.0, version / (double) horizon);
+        // never exactly 0 (Adam refuses it): the last updates move by a hundredth of the first ones
+        return Math.max(lr * 0.01, lr * 0.5 * (1 + Math.cos(Math.PI * t)));
+    }
+
     public double lambda() {
         return config.get(ConfigSchema.FINETUNE_LAMBDA);
     }
@@ -60,8 +75,10 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
 
     /** A policy learner starting from {@code pretrained}'s weights (the network itself is copied, not shared). */
     public PolicyLearner policy(ConditionalMlp pretrained) {
-        return new PolicyLearner(policyReplica(pretrained), sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
+        PolicyLearner p = new PolicyLearner(policyReplica(pretrained), sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
                 config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
+        p.schedule(this::policyLr);
+        return p;
     }
 
     /** The critic's real batches: epochs over the training set, restorable from their position. */

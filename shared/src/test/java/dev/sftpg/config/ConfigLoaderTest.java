@@ -78,6 +78,9 @@ class ConfigLoaderTest {
     @Test
     void inconsistentCombinationsAreRefused() {
         assertTrue(refused(null, List.of("data.source=csv"), Map.of()).getMessage().contains("data.path"));
+        assertTrue(refused(null, List.of("finetune.lrSchedule=cosine", "train.maxGeneratorSteps=0"), Map.of()).getMessage()
+                .contains("finetune.lrDecaySteps"));
+        assertEquals("cosine", ConfigLoader.load(null, List.of("finetune.lrSchedule=cosine"), Map.of()).get(ConfigSchema.FINETUNE_LR_SCHEDULE));
         assertTrue(refused(null, List.of("model.kind=reference-toy"), Map.of()).getMessage().contains("continuous"));
         assertTrue(refused(null, List.of("diffusion.betaStart=0.1", "diffusion.betaEnd=0.01"), Map.of()).getMessage().contains("end"));
     }

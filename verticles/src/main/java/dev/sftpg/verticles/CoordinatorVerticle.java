@@ -189,7 +189,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         hold(true).compose(q -> {
             List<Future<?>> restores = new ArrayList<>();
             for (String r : LEARNERS) {
-                var counters = from.learner(r).counters().put("lr", baseLr(r) * lrScale);
+                var counters = from.learner(r).counters().put("lr", baseLr(r) * lrScale).put("lrScale", lrScale);
                 LearnerState s = LearnerState.of(r, counters, from.learner(r).tensors());
                 restores.add(Requests.request(vertx, Addresses.restore(r), Wire.encode(s), bounded(), id, REPLY_WAIT_MILLIS));
             }

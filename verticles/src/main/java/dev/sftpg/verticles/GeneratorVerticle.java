@@ -102,7 +102,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
 
     private LearnerState capture() {
         ObjectNode c = JSON.createObjectNode().put("version", policy.version()).put("criticBatches", criticBatches)
-                .put("dropped", dropped);
+                .put("dropped", dropped).put("lrScale", policy.lrScale());
         ObjectNode ws = c.putObject("workers");
         workers.forEach((id, w) -> ws.putObject(id).put("batches", w.batches).put("nextSequence", w.nextSequence));
         var batches = c.putArray("bufferBatches");
@@ -120,6 +120,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         policy.restore(c.path("version").asLong(), sizes.length == 0 ? new float[0] : s.tensor("buffer"), sizes);
         criticBatches = c.path("criticBatches").asLong();
         dropped = c.path("dropped").asLong();
+        policy.lrScale(c.path("lrScale").asDouble(1.0));
         c.path("workers").fields().forEachRemaining(e -> {
             Worker w = new Worker();
             w.batches = e.getValue().path("batches").asLong();
@@ -135,6 +136,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
      */
     private void rollBackTo(LearnerState s) {
         NetworkState.restore(s, policy.network(), policy.optimizer());
+        policy.lrScale(s.counters().path("lrScale").asDouble(1.0)); // the schedule goes on, lowered
         policy.restore(policy.version() + 1, new float[0], new int[0]);
         vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
     }
@@ -202,10 +204,11 @@ public final class GeneratorVerticle extends LearnerVerticle {
 
     /** A batch (or news of its loss) came back from {@code workerId}: its credit returns, or is withheld while held. */
     private void creditReturned(String workerId) {
-        Worker w = worker(workerId);
+        Worker w = workers.get(workerId);
+        if (w == null) return; // a stray sender that never said hello holds no credits
         w.lastSeen = System.currentTimeMillis();
         w.inFlight = Math.max(0, w.inFlight - 1);
-        // a worker declared lost, or one that never said hello (a stray sender), gets no credits until it does
+        // a worker declared lost, or one known only from its batches, gets no credits until it says hello
         if (w.lost || !w.greeted) return;
         if (hold) {
             w.withheld++;
