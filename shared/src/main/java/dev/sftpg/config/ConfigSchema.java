@@ -129,7 +129,7 @@ public final class ConfigSchema {
             "Policy-gradient minibatches of B transitions per policy update (1 toy, 10 images).");
     public static final ConfigKey<Double> FINETUNE_LR = positive("finetune.lr", 5e-5, "Policy (generator) Adam learning rate.");
     public static final ConfigKey<String> FINETUNE_LR_SCHEDULE = choice("finetune.lrSchedule", "constant",
-            "Policy learning rate over the run: constant, or cosine (from finetune.lr down to 0 at finetune.lrDecaySteps).",
+            "Policy learning rate over the run: constant, or cosine (from finetune.lr down to a hundredth of it at finetune.lrDecaySteps, then flat).",
             "constant", "cosine");
     public static final ConfigKey<Integer> FINETUNE_LR_DECAY_STEPS = intIn("finetune.lrDecaySteps", 0, 0, Integer.MAX_VALUE,
             "Policy updates over which a cosine schedule decays; 0 means train.maxGeneratorSteps.");
