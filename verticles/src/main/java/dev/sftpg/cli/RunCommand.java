@@ -168,7 +168,7 @@ final class RunCommand {
                 initSwd.getDouble("mean", Double.NaN), initSwd.getDouble("std", Double.NaN), initial.getDouble("sharpness", Double.NaN),
                 initial.getJsonObject("dataFloorSwd", new JsonObject()).getDouble("mean", Double.NaN));
 
-        String clusterName = config.get(ConfigSchema.CLUSTER_NAME).isEmpty() ? "sftpg-" + runId : config.get(ConfigSchema.CLUSTER_NAME);
+        String clusterName = RunSpec.clusterName(config, runId);
         String host = config.get(ConfigSchema.CLUSTER_HOST);
         Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
                 .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);

@@ -61,6 +61,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private int maxLag, credits;
     private long criticBatches, dropped, lostBatches, workersLost, queryIds, startMillis;
     private boolean hold, saidNoWorkers;
+    private String runId; // from the coordinator's heartbeat, to name the cluster in messages
     private Promise<Boolean> quiescent;
     private PolicyLearner.Update last;
 
@@ -86,6 +87,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         vertx.eventBus().<Buffer>consumer(Addresses.BATCH_LOST, this::onLostBatch);
         vertx.eventBus().<Buffer>consumer(Addresses.GENERATOR_HOLD, this::onHold);
         vertx.eventBus().<Buffer>consumer(Addresses.METRICS, this::onWorkerMetrics);
+        vertx.eventBus().<Buffer>consumer(Addresses.HEARTBEAT, m -> runId = m.headers().get("runId"));
         serveState(queue, this::capture, this::rollBackTo);
         vertx.setPeriodic(1000, t -> checkWorkers());
         startMetrics();
@@ -189,7 +191,8 @@ public final class GeneratorVerticle extends LearnerVerticle {
         });
         if (liveWorkers() == 0 && !saidNoWorkers && now - startMillis > timeout) {
             saidNoWorkers = true;
-            Log.warn(role, "no rollout worker alive: waiting for one to join (sftpg worker --role rollout --cluster-name <this run's cluster>)");
+            Log.warn(role, "no rollout worker alive: waiting for one to join (sftpg worker --role rollout --cluster-name "
+                    + (runId == null ? "<this run's cluster>" : RunSpec.clusterName(setup.config(), runId)) + ")");
         }
         checkQuiescent();
     }

@@ -12,6 +12,12 @@ import io.vertx.core.json.JsonObject;
  */
 public record RunSpec(String runId, Config config, int dim) {
 
+    /** The run's cluster: {@code cluster.name}, else one of its own, {@code sftpg-<run id>}. */
+    public static String clusterName(Config config, String runId) {
+        String named = config.get(dev.sftpg.config.ConfigSchema.CLUSTER_NAME);
+        return named.isEmpty() ? "sftpg-" + runId : named;
+    }
+
     public SftPgSetup setup() {
         return new SftPgSetup(config, dim);
     }
