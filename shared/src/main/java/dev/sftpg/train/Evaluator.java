@@ -30,6 +30,12 @@ public final class Evaluator {
     private final int projections;
     private final int batch;
 
+    /** n points x seeds against {@code source}, with the configuration's projections and sampling batch (eval.*). */
+    public static Evaluator of(dev.sftpg.config.Config config, PointSource source, int n, int seeds) {
+        return new Evaluator(source, n, seeds, config.get(dev.sftpg.config.ConfigSchema.EVAL_PROJECTIONS),
+                Math.min(n, config.get(dev.sftpg.config.ConfigSchema.EVAL_BATCH)));
+    }
+
     public Evaluator(PointSource source, int n, int seeds, int projections, int batch) {
         this.source = source;
         this.n = n;

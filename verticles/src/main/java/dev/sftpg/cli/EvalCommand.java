@@ -40,8 +40,7 @@ final class EvalCommand {
         int seeds = args.intOption("seeds", config.get(ConfigSchema.EVAL_SEEDS), 1);
         err.printf("eval %s%s: %s, %,d points x %d seeds%n", model.source(), model.finetuned() == null ? ""
                 : " (policy version " + model.policyVersion() + ")", String.join(", ", samplers), n, seeds);
-        Evaluator evaluator = new Evaluator(model.diffusion().dataSource(), n, seeds,
-                config.get(ConfigSchema.EVAL_PROJECTIONS), Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
+        Evaluator evaluator = Evaluator.of(config, model.diffusion().dataSource(), n, seeds);
         List<Evaluator.SamplerScore> scores = new java.util.ArrayList<>();
         for (String s : samplers) scores.add(evaluator.score(s, model.network(s), model.sampler(s), err));
         scores.add(evaluator.dataFloor());

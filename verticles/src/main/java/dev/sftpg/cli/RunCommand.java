@@ -90,13 +90,9 @@ final class RunCommand {
     /** The pretrained sampler's scores the run's curve is compared with: SWD, sharpness, MMD and the data's own floor. */
     private static JsonObject evaluateInitial(Config config, SftPgSetup setup, PretrainedModel pretrained) {
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
-        Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, config.get(ConfigSchema.EVAL_PROJECTIONS),
-                Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
-        Evaluator.SamplerScore init = ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null);
+        Evaluator ev = Evaluator.of(config, setup.diffusion().dataSource(), n, seeds);
         Evaluator.SamplerScore floor = ev.dataFloor();
-        return new JsonObject()
-                .put("swd", new JsonObject().put("mean", init.swd().mean()).put("std", init.swd().std()))
-                .put("sharpness", init.sharpness().mean()).put("mmd", init.mmd().mean())
+        return CoordinatorVerticle.scoreJson(ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null))
                 .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
     }
 

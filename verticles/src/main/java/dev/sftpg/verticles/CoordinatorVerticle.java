@@ -60,7 +60,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private PolicyWeights current;
     private long startMillis, lastEvaluated = -1, lastCheckpointed = -1, rollbacks;
     private boolean finishing, paused, rollingBack, failed, superseded;
-    private double bestSwd = Double.POSITIVE_INFINITY, lrScale = 1, elapsedBefore;
+    private double lrScale = 1, elapsedBefore;
     private JsonObject best;
     private Future<Void> checkpointing = Future.succeededFuture();
     private final FinetuneCheckpoint resumed;
@@ -88,8 +88,6 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             JsonObject c = new JsonObject(resumed.coordinator().toString());
             c.getJsonArray("curve", new JsonArray()).forEach(curve::add);
             best = c.getJsonObject("best");
-            Double saved = c.getDouble("bestSwd");
-            bestSwd = saved == null ? Double.POSITIVE_INFINITY : saved;
             c.getJsonArray("checkpoints", new JsonArray()).forEach(x -> checkpoints.add((String) x));
             rollbacks = c.getLong("rollbacks", 0L);
             lrScale = c.getDouble("lrScale", 1.0);
@@ -97,14 +95,13 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             lastEvaluated = evaluated == null ? -1 : evaluated;
             elapsedBefore = resumed.seconds();
             lastCheckpointed = resumed.policyVersion();
-            current = null;
         }
     }
 
     /** What a resumed coordinator needs: the curve and best so far, the rollbacks and their learning-rate scale. */
     private com.fasterxml.jackson.databind.node.ObjectNode state() {
         JsonObject c = new JsonObject().put("runId", spec.runId()).put("initial", initial).put("curve", curve.copy())
-                .put("best", best).put("bestSwd", Double.isFinite(bestSwd) ? bestSwd : null)
+                .put("best", best)
                 .put("checkpoints", new JsonArray(new ArrayList<>(checkpoints))).put("rollbacks", rollbacks)
                 .put("lrScale", lrScale).put("lastEvaluated", lastEvaluated);
         try {
@@ -189,12 +186,13 @@ public final class CoordinatorVerticle extends LearnerVerticle {
         hold(true).compose(q -> {
             List<Future<?>> restores = new ArrayList<>();
             for (String r : LEARNERS) {
-                var counters = from.learner(r).counters().put("lr", baseLr(r) * lrScale).put("lrScale", lrScale);
-                LearnerState s = LearnerState.of(r, counters, from.learner(r).tensors());
+                LearnerState saved = from.learner(r);
+                LearnerState s = LearnerState.of(r, saved.counters().put("lr", baseLr(r) * lrScale).put("lrScale", lrScale),
+                        saved.tensors());
                 restores.add(Requests.request(vertx, Addresses.restore(r), Wire.encode(s), bounded(), id, REPLY_WAIT_MILLIS));
             }
             return Future.all(restores);
-        }).compose(x -> paused ? Future.succeededFuture(true) : hold(false)).onComplete(ar -> {
+        }).compose(x -> release()).onComplete(ar -> {
             rollingBack = false;
             rollbacks++;
             String line = String.format("numerical fault in the %s (%s): rolled back to %s (policy v%d; %d update(s) lost), "
@@ -221,6 +219,14 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     private Future<Boolean> hold(boolean on) {
         return Requests.request(vertx, Addresses.GENERATOR_HOLD, Buffer.buffer(new JsonObject().put("hold", on).encode()),
                 bounded(), id, REPLY_WAIT_MILLIS).map(r -> new JsonObject(r.body()).getBoolean("quiescent", true));
+    }
+
+    /**
+     * Ends a hold taken for a checkpoint or a rollback, unless the run is paused (the pause is a hold the user
+     * asked for) or ending (nothing more may be produced after the final cut).
+     */
+    private Future<?> release() {
+        return paused || finishing ? Future.succeededFuture() : hold(false);
     }
 
     private int cfg(dev.sftpg.config.ConfigKey<Integer> k) {
@@ -287,12 +293,10 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     /** Scores the weights; the periodic curve uses few points and one seed, the final one eval.n and eval.seeds. */
     private Evaluator.SamplerScore evaluate(PolicyWeights w, int n, int seeds, boolean quietLog) {
         evalPolicy.parameters().setFloats(w.params());
-        Evaluator ev = new Evaluator(setup.diffusion().dataSource(), n, seeds, spec.config().get(ConfigSchema.EVAL_PROJECTIONS),
-                Math.min(n, spec.config().get(ConfigSchema.EVAL_BATCH)));
+        Evaluator ev = Evaluator.of(spec.config(), setup.diffusion().dataSource(), n, seeds);
         Evaluator.SamplerScore s = ev.score("sft-pg-" + setup.sampler().steps(), evalPolicy, setup.sampler(), null);
         lastEvaluated = w.version();
-        JsonObject point = new JsonObject().put("generatorStep", w.version()).put("seconds", elapsedSeconds())
-                .put("swd", s.swd().mean()).put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
+        JsonObject point = curvePoint(w.version(), s);
         if (!quietLog) {
             curve.add(point);
             log(new JsonObject().put("event", "eval").mergeIn(point));
@@ -302,13 +306,24 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             JsonObject event = point.copy().put("type", "eval");
             if (samples != null) event.put("samples", new JsonArray(toList(samples.values())));
             vertx.eventBus().publish(Addresses.EVENTS, event);
-            if (s.swd().mean() < bestSwd) {
-                bestSwd = s.swd().mean();
+            if (best == null || s.swd().mean() < best.getDouble("swd")) {
                 best = point;
                 checkpoint(w.version(), "best", w);
             }
         }
         return s;
+    }
+
+    /** One point of the SWD curve: the policy version, the run's elapsed seconds and the scores (means). */
+    private JsonObject curvePoint(long version, Evaluator.SamplerScore s) {
+        return new JsonObject().put("generatorStep", version).put("seconds", elapsedSeconds())
+                .put("swd", s.swd().mean()).put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
+    }
+
+    /** A sampler's scores as the report writes them ({@code init} and {@code final}): SWD mean and std, sharpness, MMD. */
+    public static JsonObject scoreJson(Evaluator.SamplerScore s) {
+        return new JsonObject().put("swd", new JsonObject().put("mean", s.swd().mean()).put("std", s.swd().std()))
+                .put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
     }
 
     /** Samples 2,000 points of the policy under evaluation, writes their plot, and returns them (null for 1-D data). */
@@ -382,9 +397,8 @@ public final class CoordinatorVerticle extends LearnerVerticle {
                 }
             });
         }).transform(ar -> {
-            // the end of the run keeps the hold: nothing more may be produced after the final cut
-            Future<Void> release = step && !finishing && !paused ? hold(false).mapEmpty() : Future.succeededFuture();
-            return release.transform(r -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause()));
+            Future<?> released = step ? release() : Future.succeededFuture();
+            return released.transform(r -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause()));
         }).onFailure(e -> Log.warn(role, "checkpoint " + dirName + " failed: " + e.getMessage()));
     }
 
@@ -462,18 +476,14 @@ public final class CoordinatorVerticle extends LearnerVerticle {
             Log.info(role, "final evaluation: " + n + " points x " + seeds + " seeds");
             Evaluator.SamplerScore s = evaluate(current, n, seeds, true);
             writeSamplePlot(current.version());
-            fin.put("swd", new JsonObject().put("mean", s.swd().mean()).put("std", s.swd().std()))
-                    .put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean());
+            fin = scoreJson(s);
             boolean onCurve = !curve.isEmpty() && curve.getJsonObject(curve.size() - 1).getLong("generatorStep") == current.version();
-            if (cfg(ConfigSchema.TRAIN_EVAL_EVERY) > 0 && !onCurve)
-                curve.add(new JsonObject().put("generatorStep", current.version()).put("seconds", elapsedSeconds())
-                        .put("swd", s.swd().mean()).put("sharpness", s.sharpness().mean()).put("mmd", s.mmd().mean()));
+            if (cfg(ConfigSchema.TRAIN_EVAL_EVERY) > 0 && !onCurve) curve.add(curvePoint(current.version(), s));
         }
         JsonObject gen = latest.getOrDefault("generator", new JsonObject());
         JsonObject disc = latest.getOrDefault("discriminator", new JsonObject());
-        // batches per worker as the generator received them: a worker killed between its own metrics
-        // snapshots still shows up here, with every batch that reached the learners
-        // counters from the final cut when there is one (exact), else from the last metrics snapshots
+        // counters from the final cut when there is one (exact, and a worker killed between its own metrics
+        // snapshots still counts every batch that reached the learners), else from the last metrics snapshots
         JsonObject cutGen = lastCut.containsKey("generator") ? new JsonObject(lastCut.get("generator").json()) : null;
         JsonObject workers = cutGen != null ? cutGen.getJsonObject("workers", new JsonObject()) : gen.getJsonObject("workers", new JsonObject());
         JsonObject perWorker = new JsonObject();

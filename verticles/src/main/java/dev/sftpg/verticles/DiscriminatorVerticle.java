@@ -79,7 +79,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
         int b = batch.batch();
         float[] fin = batch.finalStates();
         float[] f = critic.score(fin, b);
-        if (!ValueVerticle.allFinite(f)) { // a diverged or garbage batch: no step on it, and it counts towards a rollback
+        if (!allFinite(f)) { // a diverged or garbage batch: no step on it, and it counts towards a rollback
             noteUpdate(false, "critic");
             batchLost(batch, "the critic's scores of its samples are not finite");
             return Future.succeededFuture();

@@ -246,24 +246,30 @@ public final class GeneratorVerticle extends LearnerVerticle {
             wire.reject(m, "hold request is not JSON {\"hold\": true|false}");
             return;
         }
-        if (!on) {
-            hold = false;
-            int released = 0;
-            for (Map.Entry<String, Worker> e : workers.entrySet()) {
-                Worker w = e.getValue();
-                if (w.withheld > 0 && !w.lost) {
-                    w.inFlight += w.withheld;
-                    sendCredit(e.getKey(), (int) w.withheld);
-                    released += (int) w.withheld;
-                }
-                w.withheld = 0;
+        if (on) holdUntilQuiet(m);
+        else release(m);
+    }
+
+    /** Sends every withheld credit and answers the hellos that waited. */
+    private void release(Message<Buffer> m) {
+        hold = false;
+        int released = 0;
+        for (Map.Entry<String, Worker> e : workers.entrySet()) {
+            Worker w = e.getValue();
+            if (w.withheld > 0 && !w.lost) {
+                w.inFlight += w.withheld;
+                sendCredit(e.getKey(), (int) w.withheld);
+                released += (int) w.withheld;
             }
-            List<Message<Buffer>> hellos = new ArrayList<>(heldHellos);
-            heldHellos.clear();
-            hellos.forEach(this::onHello);
-            m.reply(new JsonObject().put("released", released).toBuffer());
-            return;
+            w.withheld = 0;
         }
+        List<Message<Buffer>> hellos = new ArrayList<>(heldHellos);
+        heldHellos.clear();
+        hellos.forEach(this::onHello);
+        m.reply(new JsonObject().put("released", released).toBuffer());
+    }
+
+    private void holdUntilQuiet(Message<Buffer> m) {
         hold = true;
         // queued work first: a batch already in this verticle's queue is part of the cut
         queue.submit(() -> {

@@ -89,8 +89,10 @@ abstract class LearnerVerticle extends VerticleBase {
         }
     }
 
-    protected long skippedUpdates() {
-        return skippedUpdates;
+    /** Whether every value is finite (scores and gradients are checked before they leave a learner). */
+    protected static boolean allFinite(float[] a) {
+        for (float x : a) if (!Float.isFinite(x)) return false;
+        return true;
     }
 
     /** The role's current figures (counters, losses, queue depths). */

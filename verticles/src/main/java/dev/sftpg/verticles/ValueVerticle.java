@@ -41,10 +41,8 @@ public final class ValueVerticle extends LearnerVerticle {
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_SCORE, this::onScore);
         faultThreshold(setup.config().get(dev.sftpg.config.ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
         serveState(null, () -> NetworkState.capture(role, value.network(), value.optimizer(),
-                JSON.createObjectNode().put("steps", steps), java.util.Map.of()), s -> {
-            NetworkState.restore(s, value.network(), value.optimizer());
-            steps = Math.max(steps, s.counters().path("steps").asLong());
-        });
+                JSON.createObjectNode().put("steps", steps), java.util.Map.of()),
+                s -> NetworkState.restore(s, value.network(), value.optimizer())); // the step count only moves forward
         if (initial != null) {
             NetworkState.restore(initial, value.network(), value.optimizer());
             steps = initial.counters().path("steps").asLong();
@@ -72,11 +70,6 @@ public final class ValueVerticle extends LearnerVerticle {
         lastLoss = c.loss();
         lastGradNorm = c.update().gradNorm();
         m.reply(Wire.encode(new CouplingGradient(batch.workerId(), batch.sequence(), f, c.criticGradient(), c.loss())));
-    }
-
-    static boolean allFinite(float[] a) {
-        for (float x : a) if (!Float.isFinite(x)) return false;
-        return true;
     }
 
     private void onScore(Message<Buffer> m) {
