@@ -187,6 +187,12 @@ class BadInputTest {
                         List.of("sftpg-no-such-run", "found no run", "start `sftpg run` first", "--cluster-name")),
 
                 // ---- command line
+                new Case("run: --force without --resume", List.of("run", "--force"), 2, null,
+                        List.of("--force only applies with --resume RUN_DIR")),
+                new Case("run: resume a folder that does not exist", List.of("run", "--resume", inputs.resolve("no-run").toString()), 2,
+                        null, List.of("no-run", "no such run folder", "the folder `sftpg run` printed")),
+                new Case("run: resume a folder without checkpoints", List.of("run", "--resume", good.toString()), 2, null,
+                        List.of("no intact checkpoint in " + good.resolve("checkpoints"), "nothing to resume from", "start a new run")),
                 new Case("unknown command", List.of("frobnicate"), 2, null, List.of("unknown command 'frobnicate'", "sftpg help")),
                 new Case("misspelt command", List.of("pretrian"), 2, null, List.of("unknown command 'pretrian'",
                         "did you mean 'pretrain'")),
