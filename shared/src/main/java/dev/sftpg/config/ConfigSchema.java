@@ -139,6 +139,9 @@ public final class ConfigSchema {
             "gamma: global gradient-norm clip of the policy update; 0 disables (the toy reference), 0.1 for images.");
     public static final ConfigKey<Double> FINETUNE_LAMBDA = number("finetune.lambda", 1.0, 0.0, false, null,
             "Weight of the value-coupling (baseline) regulariser of the critic; its loss is T' * mean (V - f(x0))^2.");
+    public static final ConfigKey<Double> FINETUNE_TAIL_BASELINE_STD = number("finetune.tailBaselineStd", 0.0, 0.0, false, null,
+            "Steps from which every remaining step's std is at most this take f of their noise-free continuation as the "
+                    + "policy-gradient baseline instead of V(x_i, i); 0 keeps V everywhere (the reference).");
     public static final ConfigKey<Integer> FINETUNE_MAX_POLICY_LAG = intIn("finetune.maxPolicyLag", 0, 0, 1000,
             "Batches made by a policy more than this many versions old still train the critic but not the policy.");
     public static final ConfigKey<Integer> CRITIC_HIDDEN = positiveInt("critic.hidden", 256, "Critic f hidden width.");

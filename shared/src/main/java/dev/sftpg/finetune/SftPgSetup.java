@@ -78,6 +78,7 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
         PolicyLearner p = new PolicyLearner(policyReplica(pretrained), sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
                 config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
         p.schedule(this::policyLr);
+        p.tailBaseline(config.get(ConfigSchema.FINETUNE_TAIL_BASELINE_STD));
         return p;
     }
 

@@ -16,7 +16,8 @@ import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.CompletableFuture;
@@ -32,11 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class VerticleMathsTest {
 
-    @Test
-    void verticlesReproduceTheReferenceLoopExactly() throws Exception {
+    /** With V as every step's baseline (the reference), and with the continuation baseline on steps 6..9. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "0.05"})
+    void verticlesReproduceTheReferenceLoopExactly(String tailBaselineStd) throws Exception {
         Log.quiet(true);
         PretrainedModel model = PretrainedModel.load(TinyModels.pretrained());
-        Config config = TinyModels.config("finetune.batchSize=64", "critic.hidden=64", "value.hidden=64");
+        Config config = TinyModels.config("finetune.batchSize=64", "critic.hidden=64", "value.hidden=64",
+                "finetune.tailBaselineStd=" + tailBaselineStd);
         SftPgSetup setup = new SftPgSetup(config, 2);
         Points data = setup.diffusion().trainingSet();
         int updates = 4;
@@ -44,6 +48,7 @@ class VerticleMathsTest {
         SftPgLoop loop = new SftPgLoop(setup, model.network(), data);
         for (int k = 0; k < updates * setup.nCritic(); k++) loop.step();
         assertEquals(updates, loop.policy().version());
+        assertEquals(tailBaselineStd.equals("0") ? 10 : 6, loop.policy().tailFrom());
 
         Vertx vertx = Vertx.vertx();
         try {

@@ -76,6 +76,10 @@ public final class GeneratorVerticle extends LearnerVerticle {
     @Override
     public Future<?> start() {
         policy = setup.policy(pretrained);
+        int steps = setup.sampler().steps();
+        if (policy.tailFrom() < steps)
+            Log.info(role, "policy-gradient baseline: V(x_i, i) for steps 0.." + (policy.tailFrom() - 1)
+                    + ", f of the noise-free continuation for steps " + policy.tailFrom() + ".." + (steps - 1));
         maxLag = setup.config().get(ConfigSchema.FINETUNE_MAX_POLICY_LAG);
         credits = setup.config().get(ConfigSchema.TRAIN_CREDITS);
         startMillis = System.currentTimeMillis();
@@ -325,31 +329,42 @@ public final class GeneratorVerticle extends LearnerVerticle {
         List<PolicyLearner.Minibatch> mbs = policy.drawMinibatches();
         int total = mbs.stream().mapToInt(PolicyLearner.Minibatch::n).sum();
         int dim = setup.dim();
-        float[] finals = new float[total * dim], states = new float[total * dim];
+        // one critic query scores the finals, then the tail rows' continuations (the tail's baseline)
+        List<float[]> continuations = new ArrayList<>();
+        for (PolicyLearner.Minibatch mb : mbs) continuations.add(policy.tailContinuations(mb));
+        int tailPoints = continuations.stream().mapToInt(c -> c.length / dim).sum();
+        float[] criticPoints = new float[(total + tailPoints) * dim], states = new float[total * dim];
         int[] steps = new int[total];
-        int at = 0;
-        for (PolicyLearner.Minibatch mb : mbs) {
-            System.arraycopy(mb.finals(), 0, finals, at * dim, mb.n() * dim);
+        int at = 0, tailAt = total;
+        for (int m = 0; m < mbs.size(); m++) {
+            PolicyLearner.Minibatch mb = mbs.get(m);
+            System.arraycopy(mb.finals(), 0, criticPoints, at * dim, mb.n() * dim);
             System.arraycopy(mb.x(), 0, states, at * dim, mb.n() * dim);
             System.arraycopy(mb.steps(), 0, steps, at, mb.n());
             at += mb.n();
+            float[] c = continuations.get(m);
+            System.arraycopy(c, 0, criticPoints, tailAt * dim, c.length);
+            tailAt += c.length / dim;
         }
         int[] shape = {dim};
         Future<Message<Buffer>> f = Requests.request(vertx, Addresses.CRITIC_SCORE,
-                Wire.encode(ScoreQuery.critic(++queryIds, shape, finals)), wire.from(), id);
+                Wire.encode(ScoreQuery.critic(++queryIds, shape, criticPoints)), wire.from(), id);
         Future<Message<Buffer>> v = Requests.request(vertx, Addresses.VALUE_SCORE,
                 Wire.encode(ScoreQuery.value(++queryIds, shape, states, steps)), wire.from(), id);
         return Future.all(f, v).map(done -> {
             ScoreReply fr = wire.decode(f.result(), ScoreReply.class), vr = wire.decode(v.result(), ScoreReply.class);
             if (fr == null || vr == null) throw new IllegalStateException("malformed score reply");
-            List<float[]> fs = new ArrayList<>(), vs = new ArrayList<>();
-            int pos = 0;
-            for (PolicyLearner.Minibatch mb : mbs) {
-                fs.add(java.util.Arrays.copyOfRange(fr.values(), pos, pos + mb.n()));
-                vs.add(java.util.Arrays.copyOfRange(vr.values(), pos, pos + mb.n()));
-                pos += mb.n();
+            List<float[]> fs = new ArrayList<>(), vs = new ArrayList<>(), tails = new ArrayList<>();
+            int pos = 0, tailPos = total;
+            for (int m = 0; m < mbs.size(); m++) {
+                int n = mbs.get(m).n(), tailRows = continuations.get(m).length / dim;
+                fs.add(java.util.Arrays.copyOfRange(fr.values(), pos, pos + n));
+                vs.add(java.util.Arrays.copyOfRange(vr.values(), pos, pos + n));
+                tails.add(java.util.Arrays.copyOfRange(fr.values(), tailPos, tailPos + tailRows));
+                pos += n;
+                tailPos += tailRows;
             }
-            last = policy.apply(mbs, fs, vs);
+            last = policy.apply(mbs, fs, vs, tails);
             for (int i = 0; i < last.skipped(); i++) noteUpdate(false, "policy");
             if (last.skipped() < mbs.size()) noteUpdate(true, "policy");
             vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
