@@ -156,7 +156,7 @@ public final class ConfigSchema {
     // ---- the training run (budget, evaluation, checkpoints, cluster)
     public static final ConfigKey<Double> TRAIN_MAX_MINUTES = positive("train.maxMinutes", 30.0,
             "Wall-clock budget of a run; it then stops gracefully (final checkpoint and report).");
-    public static final ConfigKey<Integer> TRAIN_MAX_GENERATOR_STEPS = intIn("train.maxGeneratorSteps", 1500, 0, Integer.MAX_VALUE,
+    public static final ConfigKey<Integer> TRAIN_MAX_GENERATOR_STEPS = intIn("train.maxGeneratorSteps", 3000, 0, Integer.MAX_VALUE,
             "Stop after this many policy updates (0: only the time budget counts).");
     public static final ConfigKey<Integer> TRAIN_EVAL_EVERY = intIn("train.evalEvery", 100, 0, Integer.MAX_VALUE,
             "Evaluate SWD every this many policy updates for the curve (0: never).");

@@ -30,6 +30,8 @@ class RunSystemTest {
                 "--set", "cluster.port=5801", "--no-dashboard"};
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("was made with other settings (pretrain.steps 1500 there, 80000 here)"),
+                "a model pretrained under other settings is named: " + err.toString(StandardCharsets.UTF_8));
 
         JsonObject report = new JsonObject(Files.readString(runDir.resolve("report.json")));
         double init = report.getJsonObject("init").getJsonObject("swd").getDouble("mean");

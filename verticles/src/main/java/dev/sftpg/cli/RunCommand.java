@@ -87,6 +87,18 @@ final class RunCommand {
                 .put("policyLr", config.get(ConfigSchema.FINETUNE_LR)).put("lambda", setup.lambda()).put("runDir", where);
     }
 
+    /** A model pretrained under other settings (e.g. before a preset changed) is used as it is, but not silently. */
+    private void warnIfMadeDifferently(PretrainedModel pretrained, Path dir, Config config) {
+        List<String> differ = pretrained.config().differingKeys(config).stream()
+                .filter(k -> k.startsWith("data.") || k.startsWith("diffusion.") || k.startsWith("model.") || k.startsWith("pretrain."))
+                .filter(k -> !k.equals(ConfigSchema.PRETRAIN_LOG_EVERY.name()))
+                .map(k -> k + " " + pretrained.config().values().get(k) + " there, " + config.values().get(k) + " here")
+                .toList();
+        if (!differ.isEmpty())
+            err.println("note: the pretrained model " + dir + " was made with other settings (" + String.join("; ", differ)
+                    + "); it is used as it is: delete that folder to pretrain it again with these, or set finetune.pretrained");
+    }
+
     /** The pretrained sampler's scores the run's curve is compared with: SWD, sharpness, MMD and the data's own floor. */
     private static JsonObject evaluateInitial(Config config, SftPgSetup setup, PretrainedModel pretrained) {
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
@@ -143,6 +155,7 @@ final class RunCommand {
             PretrainCommand.pretrain(config, pretrainedDir, err);
         }
         PretrainedModel pretrained = PretrainedModel.load(pretrainedDir);
+        warnIfMadeDifferently(pretrained, pretrainedDir, config);
         dev.sftpg.io.AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
         RunSpec spec = new RunSpec(runId, config, pretrained.dataDim());
         SftPgSetup setup = spec.setup();
