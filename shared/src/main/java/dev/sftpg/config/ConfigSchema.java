@@ -158,10 +158,11 @@ public final class ConfigSchema {
             "Wall-clock budget of a run; it then stops gracefully (final checkpoint and report).");
     public static final ConfigKey<Integer> TRAIN_MAX_GENERATOR_STEPS = intIn("train.maxGeneratorSteps", 3000, 0, Integer.MAX_VALUE,
             "Stop after this many policy updates (0: only the time budget counts).");
-    public static final ConfigKey<Integer> TRAIN_EVAL_EVERY = intIn("train.evalEvery", 100, 0, Integer.MAX_VALUE,
+    public static final ConfigKey<Integer> TRAIN_EVAL_EVERY = intIn("train.evalEvery", 300, 0, Integer.MAX_VALUE,
             "Evaluate SWD every this many policy updates for the curve (0: never).");
-    public static final ConfigKey<Integer> TRAIN_EVAL_N = positiveInt("train.evalN", 2000,
-            "Points per periodic evaluation (the final one uses eval.n and eval.seeds).");
+    public static final ConfigKey<Integer> TRAIN_EVAL_N = positiveInt("train.evalN", 10_000,
+            "Points per periodic evaluation (the final one uses eval.n and eval.seeds); it also picks checkpoints/best, and "
+                    + "with far fewer points SWD no longer ranks good policies on the swiss roll.");
     public static final ConfigKey<Integer> TRAIN_CHECKPOINT_EVERY = intIn("train.checkpointEvery", 500, 0, Integer.MAX_VALUE,
             "Write a checkpoint of all three networks every this many policy updates (0: only at the end).");
     public static final ConfigKey<Integer> TRAIN_ROLLOUT_WORKERS = intIn("train.rolloutWorkers", 1, 0, 64,
