@@ -4,14 +4,15 @@ import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Optimizer;
 import dev.sftpg.sampler.LogProbReduction;
 import dev.sftpg.sampler.SamplerRecord;
+import dev.sftpg.sampler.TrajectorySampler;
 import dev.sftpg.sampler.TransitionLogProb;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * The generator of SFT-PG: the few-step sampler as a policy. It buffers the transitions of the rollout batches
@@ -126,7 +127,7 @@ public final class PolicyLearner {
     public record Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps) {
         /** The rows at or after step {@code from}, in row order. */
         int[] rowsFrom(int from) {
-            return java.util.stream.IntStream.range(0, n).filter(q -> steps[q] >= from).toArray();
+            return IntStream.range(0, n).filter(q -> steps[q] >= from).toArray();
         }
     }
 
@@ -181,25 +182,16 @@ public final class PolicyLearner {
     public float[] tailContinuations(Minibatch mb) {
         int[] rows = mb.rowsFrom(tailFrom);
         float[] out = new float[rows.length * dim];
-        // rows that start at the same step run the rest of the chain together
+        // rows that start at the same step run the rest of the chain together; group holds positions in rows
         for (int start = tailFrom; start < sampler.steps(); start++) {
             final int from = start;
-            int[] group = java.util.Arrays.stream(rows).filter(q -> mb.steps[q] == from).toArray();
+            int[] group = IntStream.range(0, rows.length).filter(j -> mb.steps[rows[j]] == from).toArray();
             if (group.length == 0) continue;
-            float[] x0 = new float[group.length * dim];
-            for (int g = 0; g < group.length; g++) System.arraycopy(mb.x, group[g] * dim, x0, g * dim, dim);
-            INDArray x = Nd4j.create(x0, new long[]{group.length, dim}, DataType.FLOAT);
-            float[] tau = new float[group.length];
-            for (int k = from; k < sampler.steps(); k++) {
-                java.util.Arrays.fill(tau, (float) sampler.tau(k));
-                INDArray eps = policy.forward(x, tau);
-                x = x.mul(sampler.a(k)).addi(eps.mul(sampler.b(k)));
-            }
-            float[] end = x.dup().data().asFloat();
-            for (int g = 0, j = 0; g < group.length; g++) {
-                while (rows[j] != group[g]) j++;
-                System.arraycopy(end, g * dim, out, j * dim, dim);
-            }
+            float[] x = new float[group.length * dim];
+            for (int g = 0; g < group.length; g++) System.arraycopy(mb.x, rows[group[g]] * dim, x, g * dim, dim);
+            float[] end = TrajectorySampler.noiseFree(policy, sampler,
+                    Nd4j.create(x, new long[]{group.length, dim}, DataType.FLOAT), from).data().asFloat();
+            for (int g = 0; g < group.length; g++) System.arraycopy(end, g * dim, out, group[g] * dim, dim);
         }
         return out;
     }
@@ -218,9 +210,9 @@ public final class PolicyLearner {
         for (int m = 0; m < minibatchList.size(); m++) {
             Minibatch mb = minibatchList.get(m);
             float[] f = criticOfFinals.get(m), v = valueOfStates.get(m), tail = criticOfTails.get(m);
-            if (tail.length != mb.rowsFrom(tailFrom).length)
-                throw new IllegalArgumentException("minibatch " + m + ": " + tail.length + " tail scores for "
-                        + mb.rowsFrom(tailFrom).length + " tail rows");
+            int tailRows = mb.rowsFrom(tailFrom).length;
+            if (tail.length != tailRows)
+                throw new IllegalArgumentException("minibatch " + m + ": " + tail.length + " tail scores for " + tailRows + " tail rows");
             float[] adv = new float[mb.n];
             for (int q = 0, t = 0; q < mb.n; q++) {
                 adv[q] = f[q] - (mb.steps[q] >= tailFrom ? tail[t++] : v[q]);

@@ -32,10 +32,7 @@ public final class TrajectorySampler {
         if (keepStates) states[0] = x.dup();
         float[] tau = new float[n];
         for (int i = 0; i < rec.steps(); i++) {
-            Arrays.fill(tau, (float) rec.tau(i));
-            INDArray eps = net.forward(x, tau);
-            eps.mul(rec.b(i), scaledEps);
-            x.muli(rec.a(i)).addi(scaledEps);
+            toMean(net, rec, i, x, tau, scaledEps);
             if (rec.s(i) > 0) {
                 fillGaussian(rng, host);
                 noise.assign(Nd4j.create(host, new long[]{n, dim}, DataType.FLOAT));
@@ -58,6 +55,26 @@ public final class TrajectorySampler {
             System.arraycopy(last.dup().data().asFloat(), 0, out, start * dim, rows * dim);
         }
         return out;
+    }
+
+    /**
+     * The rest of the chain from step {@code from} without noise: each row of {@code x} (a copy is made) is moved to
+     * its step's mean, step after step, to the end.
+     */
+    public static INDArray noiseFree(Network net, SamplerRecord rec, INDArray x, int from) {
+        int n = (int) x.size(0);
+        INDArray out = x.dup(), scaledEps = Nd4j.create(x.dataType(), x.shape());
+        float[] tau = new float[n];
+        for (int i = from; i < rec.steps(); i++) toMean(net, rec, i, out, tau, scaledEps);
+        return out;
+    }
+
+    /** x <- a_i x + b_i eps(x, tau_i) in place: the mean of step i (tau and scaledEps are scratch of x's rows). */
+    private static void toMean(Network net, SamplerRecord rec, int i, INDArray x, float[] tau, INDArray scaledEps) {
+        Arrays.fill(tau, (float) rec.tau(i));
+        INDArray eps = net.forward(x, tau);
+        eps.mul(rec.b(i), scaledEps);
+        x.muli(rec.a(i)).addi(scaledEps);
     }
 
     private static INDArray gaussian(SplittableRandom rng, float[] host, int n, int dim) {
