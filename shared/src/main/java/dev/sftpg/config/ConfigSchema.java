@@ -52,14 +52,21 @@ public final class ConfigSchema {
 
     // ---- data
     public static final ConfigKey<String> DATA_SOURCE = choice("data.source", "swissroll",
-            "Training data: a built-in 2-D generator or a CSV point cloud (x,y[,...] rows).",
-            "swissroll", "moons", "8gaussians", "csv");
+            "Training data: a built-in 2-D generator, synthetic bar images (the image task's small stand-in), or a CSV "
+                    + "point cloud (x,y[,...] rows). It decides the task: points or images.",
+            "swissroll", "moons", "8gaussians", "bars", "csv");
     public static final ConfigKey<String> DATA_PATH = text("data.path", "",
             "CSV file for data.source=csv (relative paths are resolved against the working directory).");
+    public static final ConfigKey<String> DATA_EVAL_PATH = text("data.evalPath", "",
+            "A second CSV file to evaluate with (rows the model is not trained on); empty: hold out data.evalFraction of data.path.");
+    public static final ConfigKey<Double> DATA_EVAL_FRACTION = number("data.evalFraction", 0.1, 0.0, true, 1.0,
+            "Share of data.path's rows held out (shuffled with data.seed) for evaluation when data.evalPath is empty.");
+    public static final ConfigKey<Integer> DATA_IMAGE_SIZE = intIn("data.imageSize", 8, 2, 64,
+            "Side of the square images of data.source=bars.");
     public static final ConfigKey<Double> DATA_NOISE = number("data.noise", 0.05, 0.0, false, null,
-            "Noise std of the swissroll and moons generators (before their /20 and /2 scaling).");
+            "Noise std of the swissroll and moons generators (before their /20 and /2 scaling), and the pixel noise of bars.");
     public static final ConfigKey<Integer> DATA_SIZE = positiveInt("data.size", 10_000,
-            "Training set size drawn once from a generator (the reference uses 10,000 points).");
+            "Training set size drawn once from a generator (the reference uses 10,000 points); a file's training part is used whole.");
     public static final ConfigKey<Integer> DATA_SEED = intIn("data.seed", 0, 0, Integer.MAX_VALUE,
             "Seed of the training set draw; evaluation uses fresh draws with other seeds.");
 

@@ -146,8 +146,8 @@ public final class CsvPointSource implements PointSource {
     }
 
     @Override
-    public int dim() {
-        return rows.dim();
+    public SampleShape shape() {
+        return rows.shape();
     }
 
     @Override

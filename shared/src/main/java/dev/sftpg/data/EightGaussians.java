@@ -48,8 +48,8 @@ public final class EightGaussians implements PointSource {
     }
 
     @Override
-    public int dim() {
-        return 2;
+    public SampleShape shape() {
+        return SampleShape.vector(2);
     }
 
     @Override

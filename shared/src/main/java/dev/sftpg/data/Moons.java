@@ -37,8 +37,8 @@ public final class Moons implements PointSource {
     }
 
     @Override
-    public int dim() {
-        return 2;
+    public SampleShape shape() {
+        return SampleShape.vector(2);
     }
 
     @Override

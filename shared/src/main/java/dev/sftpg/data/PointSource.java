@@ -1,20 +1,41 @@
 package dev.sftpg.data;
 
 /**
- * Anything that can hand out a point cloud on demand: the toy distributions and user CSV files alike, so training
- * and evaluation code never needs to know where its data came from.
+ * Where samples come from: the toy distributions, the synthetic images and user files alike, so training and
+ * evaluation code never needs to know where its data came from.
  *
- * <p>Implementations must be reproducible: the same {@code (n, seed)} gives bit-identical points, which is what lets a
- * run be re-evaluated or resumed with the same "fresh" reference draws.
+ * <p>Every source has a training distribution ({@link #sample}, {@link #trainingSet}) and an evaluation distribution
+ * ({@link #evaluationSample}) independent of the training set: generators draw both fresh, a file is split into a
+ * training part and a held-out part (or given a second file). Implementations must be reproducible: the same
+ * {@code (n, seed)} gives bit-identical samples, which is what lets a run be re-evaluated or resumed with the same
+ * reference draws.
  */
 public interface PointSource {
 
     /** The name the source is selected by in configuration (see {@link PointSources#create}). */
     String name();
 
-    /** Number of coordinates per point. */
-    int dim();
+    /** The shape of one sample. */
+    SampleShape shape();
 
-    /** Draws {@code n >= 0} points; the same seed always gives the same points. */
+    /** Values per sample. */
+    default int dim() {
+        return shape().size();
+    }
+
+    /** Draws {@code n >= 0} samples of the training distribution; the same seed always gives the same samples. */
     Points sample(int n, long seed);
+
+    /**
+     * The training set: {@code size} samples drawn with {@code seed} from a generator; a file's training part as it is
+     * (the arguments do not apply to it).
+     */
+    default Points trainingSet(int size, long seed) {
+        return sample(size, seed);
+    }
+
+    /** Draws {@code n} samples of the evaluation distribution, independent of the training set. */
+    default Points evaluationSample(int n, long seed) {
+        return sample(n, seed);
+    }
 }

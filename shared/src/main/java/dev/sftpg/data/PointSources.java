@@ -7,18 +7,23 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Builds a {@link PointSource} from the {@code data.name} / {@code data.*} configuration values, so the configuration
+ * Builds a {@link PointSource} from the {@code data.source} / {@code data.*} configuration values, so the configuration
  * layer stays a plain map and every typo is reported in terms the user wrote.
  *
  * <p>Parameters per name (all optional except {@code path}): {@code swissroll}: {@code noise}; {@code moons}:
- * {@code noise}; {@code 8gaussians}: {@code radius}, {@code std}; {@code csv}: {@code path}. Numbers may be given as
- * {@link Number} or numeric strings. Keys that the chosen source does not know are rejected rather than ignored, so a
- * misspelt {@code "nosie"} cannot silently fall back to the default; callers pass only the source's own parameters.
+ * {@code noise}; {@code 8gaussians}: {@code radius}, {@code std}; {@code bars}: {@code imageSize}, {@code noise};
+ * {@code csv}: {@code path}, and {@code evalPath} (a separate evaluation file) or {@code evalFraction} with
+ * {@code seed} (the held-out part of the file). Numbers may be given as {@link Number} or numeric strings. Keys that
+ * the chosen source does not know are rejected rather than ignored, so a misspelt {@code "nosie"} cannot silently fall
+ * back to the default; callers pass only the source's own parameters.
  */
 public final class PointSources {
 
     /** The valid names, in the order they are documented. */
-    public static final List<String> NAMES = List.of("swissroll", "moons", "8gaussians", "csv");
+    public static final List<String> NAMES = List.of("swissroll", "moons", "8gaussians", "bars", "csv");
+
+    /** Share of a file's rows held out for evaluation when no evaluation file is named. */
+    public static final double DEFAULT_EVAL_FRACTION = 0.1;
 
     private PointSources() {
     }
@@ -37,15 +42,27 @@ public final class PointSources {
                 allow(name, p, "radius", "std");
                 return new EightGaussians(number(name, p, "radius", EightGaussians.DEFAULT_RADIUS),
                         number(name, p, "std", EightGaussians.DEFAULT_STD));
+            case "bars":
+                allow(name, p, "imageSize", "noise");
+                return new Bars((int) number(name, p, "imageSize", Bars.DEFAULT_SIZE), number(name, p, "noise", Bars.DEFAULT_NOISE));
             case "csv":
-                allow(name, p, "path");
-                Object path = p.get("path");
-                if (path == null || path.toString().isBlank())
-                    throw new IllegalArgumentException("data source csv needs a file: set data.path");
-                return CsvPointSource.load(path instanceof Path ? (Path) path : Path.of(path.toString()));
+                allow(name, p, "path", "evalPath", "evalFraction", "seed");
+                Path path = path(p.get("path"));
+                if (path == null) throw new IllegalArgumentException("data source csv needs a file: set data.path");
+                Points rows = CsvPointSource.load(path).all();
+                Path evalPath = path(p.get("evalPath"));
+                if (evalPath != null)
+                    return SplitFileSource.twoFiles(name, path, rows, evalPath, CsvPointSource.load(evalPath).all());
+                return SplitFileSource.heldOut(name, path, rows, number(name, p, "evalFraction", DEFAULT_EVAL_FRACTION),
+                        (long) number(name, p, "seed", 0));
             default:
                 throw new IllegalArgumentException("unknown data source \"" + name + "\"; valid choices: " + NAMES);
         }
+    }
+
+    private static Path path(Object v) {
+        if (v == null || v.toString().isBlank()) return null;
+        return v instanceof Path ? (Path) v : Path.of(v.toString());
     }
 
     private static void allow(String name, Map<String, ?> p, String... known) {

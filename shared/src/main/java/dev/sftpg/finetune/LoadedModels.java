@@ -66,6 +66,11 @@ public record LoadedModels(Config config, Diffusion diffusion, int dim, Conditio
         }
     }
 
+    /** The shape of one sample of the models' task. */
+    public dev.sftpg.data.SampleShape shape() {
+        return diffusion.task().shape();
+    }
+
     public String finetunedName() {
         return "sft-pg-" + diffusion.policySampler().steps();
     }

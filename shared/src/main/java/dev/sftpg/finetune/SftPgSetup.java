@@ -2,10 +2,8 @@ package dev.sftpg.finetune;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.nn.Activation;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.MlpSpec;
-import dev.sftpg.nn.TimeConditioning;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.train.Diffusion;
 
@@ -55,14 +53,11 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
     }
 
     public MlpSpec criticSpec() {
-        return new MlpSpec(dim, config.get(ConfigSchema.CRITIC_HIDDEN), config.get(ConfigSchema.CRITIC_LAYERS), 1,
-                Activation.RELU, null, false, false, false);
+        return diffusion.task().criticSpec();
     }
 
-    /** V conditions on the trajectory step index 0..S-1 through a learned per-step scale, as the reference's value. */
     public MlpSpec valueSpec() {
-        return new MlpSpec(dim, config.get(ConfigSchema.VALUE_HIDDEN), config.get(ConfigSchema.VALUE_LAYERS), 1,
-                Activation.RELU, new TimeConditioning.OneHot(sampler.steps()), true, false, true);
+        return diffusion.task().valueSpec(sampler.steps());
     }
 
     public CriticLearner critic() {

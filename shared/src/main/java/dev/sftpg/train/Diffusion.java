@@ -3,7 +3,6 @@ package dev.sftpg.train;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.PointSource;
-import dev.sftpg.data.PointSources;
 import dev.sftpg.data.Points;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.sampler.Ddpm;
@@ -12,9 +11,9 @@ import dev.sftpg.sampler.LogProbReduction;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.schedule.BetaSchedule;
 import dev.sftpg.schedule.NoiseSchedule;
+import dev.sftpg.task.Task;
 
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +27,7 @@ public final class Diffusion {
     private final Config config;
     private final NoiseSchedule schedule;
     private final BetaSchedule shape;
+    private Task task;
 
     public Diffusion(Config config) {
         this.config = config;
@@ -44,29 +44,27 @@ public final class Diffusion {
         return schedule;
     }
 
+    /** What is generated: data, networks, metrics and renderer (built once; a data file is read here). */
+    public synchronized Task task() {
+        if (task == null) task = Task.of(config);
+        return task;
+    }
+
+    /** The noise predictor for samples of {@code dim} values, which must be the task's (a checkpoint's metadata says). */
     public MlpSpec epsilonSpec(int dim) {
-        return switch (config.get(ConfigSchema.MODEL_KIND)) {
-            case "reference-toy" -> new MlpSpec(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
-                    dim, dev.sftpg.nn.Activation.SOFTPLUS, new dev.sftpg.nn.TimeConditioning.OneHot(schedule.steps()),
-                    false, false, true);
-            default -> MlpSpec.sinusoidalEpsilon(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
-                    config.get(ConfigSchema.MODEL_TIME_EMBEDDING));
-        };
+        if (dim != task().shape().size())
+            throw new IllegalArgumentException("the noise predictor of " + config.get(ConfigSchema.DATA_SOURCE) + " takes samples of shape "
+                    + task().shape() + " (" + task().shape().size() + " values), not " + dim);
+        return task().epsilonSpec(schedule.steps());
     }
 
     public PointSource dataSource() {
-        String name = config.get(ConfigSchema.DATA_SOURCE);
-        Map<String, Object> params = switch (name) {
-            case "swissroll", "moons" -> Map.of("noise", config.get(ConfigSchema.DATA_NOISE));
-            case "csv" -> Map.of("path", config.get(ConfigSchema.DATA_PATH));
-            default -> Map.of();
-        };
-        return PointSources.create(name, params);
+        return task().data();
     }
 
-    /** The training set: {@code data.size} points drawn once with {@code data.seed}. */
+    /** The training set: {@code data.size} samples drawn once with {@code data.seed}, or a file's training part. */
     public Points trainingSet() {
-        return dataSource().sample(config.get(ConfigSchema.DATA_SIZE), config.get(ConfigSchema.DATA_SEED));
+        return dataSource().trainingSet(config.get(ConfigSchema.DATA_SIZE), config.get(ConfigSchema.DATA_SEED));
     }
 
     public LogProbReduction logProbReduction() {

@@ -10,6 +10,7 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigException;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.io.AtomicFiles;
 import dev.sftpg.nn.ConditionalMlp;
 
@@ -23,7 +24,7 @@ import java.util.Map;
  * A pretrained DDPM on disk: a directory with {@code config.json} (the full configuration that trained it) and
  * {@code model.sftpg} (raw and EMA weights, optimiser state, step), published atomically as a whole.
  */
-public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp network, int dataDim, long step) {
+public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp network, SampleShape shape, long step) {
     public static final String CONFIG_FILE = "config.json";
     public static final String WEIGHTS_FILE = "model.sftpg";
     private static final String FORMAT = "sftpg-ddpm";
@@ -48,7 +49,11 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
         ObjectNode meta = new ObjectMapper().createObjectNode();
         meta.put("format", FORMAT);
         meta.put("step", step);
-        meta.put("dataDim", net.inputDim());
+        SampleShape shape = new Diffusion(config).task().shape();
+        if (shape.size() != net.inputDim())
+            throw new IllegalArgumentException("network takes " + net.inputDim() + " values, the task's samples are " + shape);
+        var dims = meta.putArray("sampleShape");
+        for (int d : shape.dims()) dims.add(d);
         meta.put("parameters", net.parameters().size());
         meta.put("configHash", config.hash());
         meta.put("finalLoss", finalLoss);
@@ -92,22 +97,33 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
             throw new CheckpointException(cfgFile, "its configuration is invalid: " + e.getMessage().replace("\n", "; "));
         }
         TensorFile.Contents contents = TensorFile.read(dir.resolve(WEIGHTS_FILE));
-        int dim;
+        SampleShape shape;
         long step;
         String trainedWith;
         try {
             var meta = new ObjectMapper().readTree(contents.metadataJson());
             if (!FORMAT.equals(meta.path("format").asText()))
                 throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "not a pretrained DDPM (format '" + meta.path("format").asText() + "')");
-            dim = meta.path("dataDim").asInt(-1);
+            shape = shapeOf(meta);
             step = meta.path("step").asLong();
             trainedWith = meta.path("configHash").asText("");
         } catch (IOException e) {
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "unreadable metadata: " + e.getMessage());
         }
-        if (dim < 1) throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "metadata lacks the data dimension");
+        if (shape == null) throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "metadata lacks the sample shape");
         Diffusion diffusion = new Diffusion(config);
-        ConditionalMlp net = diffusion.epsilonSpec(dim).build(0);
+        SampleShape taskShape;
+        try {
+            taskShape = diffusion.task().shape();
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(cfgFile, "its data cannot be loaded: " + e.getMessage(),
+                    "restore the data file it names, or point --checkpoint at another directory", null);
+        }
+        if (!taskShape.equals(shape))
+            throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds a model of samples of shape " + shape + " but its "
+                    + CONFIG_FILE + " describes a task of shape " + taskShape + " (data.source=" + config.get(ConfigSchema.DATA_SOURCE) + ")",
+                    "restore the config.json written with these weights, or pretrain a model for this task", null);
+        ConditionalMlp net = diffusion.epsilonSpec(shape.size()).build(0);
         Tensor weights = contents.tensors().containsKey("ema") ? contents.tensor("ema") : contents.tensor("params");
         if (weights.data().length != net.parameters().size())
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds " + weights.data().length
@@ -119,7 +135,28 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
                     "restore the config.json written with these weights, re-run pretrain, or point --checkpoint at another directory",
                     null);
         net.parameters().setFloats(weights.data());
-        return new PretrainedModel(config, diffusion, net, dim, step);
+        return new PretrainedModel(config, diffusion, net, shape, step);
+    }
+
+    /** Values per sample. */
+    public int dataDim() {
+        return shape.size();
+    }
+
+    /** The sample shape from the metadata: {@code sampleShape}, or the {@code dataDim} of models written before shapes. */
+    private static SampleShape shapeOf(com.fasterxml.jackson.databind.JsonNode meta) {
+        var dims = meta.path("sampleShape");
+        if (dims.isArray() && dims.size() > 0) {
+            int[] d = new int[dims.size()];
+            for (int i = 0; i < d.length; i++) d[i] = dims.get(i).asInt(-1);
+            try {
+                return SampleShape.of(d);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        int dim = meta.path("dataDim").asInt(-1);
+        return dim < 1 ? null : SampleShape.vector(dim);
     }
 
     /** The keys that decide the network's shapes, as "key=value" for messages. */

@@ -61,9 +61,13 @@ class CsvPointSourceTest {
     }
 
     @Test
-    void factoryLoadsCsvFromPath() throws IOException {
-        Path f = write("f.csv", "1,2\n");
-        assertEquals(1, ((CsvPointSource) PointSources.create("csv", Map.of("path", f.toString()))).size());
+    void factoryLoadsCsvFromPathAndHoldsOutATenth() throws IOException {
+        StringBuilder rows = new StringBuilder("x,y,z\n");
+        for (int i = 0; i < 1000; i++) rows.append(i).append(',').append(i * 2).append(',').append(-i).append('\n');
+        PointSource s = PointSources.create("csv", Map.of("path", write("f.csv", rows.toString()).toString()));
+        assertEquals(SampleShape.vector(3), s.shape());
+        assertEquals(900, s.trainingSet(10, 0).n());
+        assertEquals(100, ((SplitFileSource) s).evaluationSet().n());
     }
 
     @Test

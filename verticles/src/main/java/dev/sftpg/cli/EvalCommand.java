@@ -38,9 +38,9 @@ final class EvalCommand {
         for (String s : samplers) model.sampler(s); // refuse bad names before any work
         int n = args.intOption("n", config.get(ConfigSchema.EVAL_N), 2);
         int seeds = args.intOption("seeds", config.get(ConfigSchema.EVAL_SEEDS), 1);
-        err.printf("eval %s%s: %s, %,d points x %d seeds%n", model.source(), model.finetuned() == null ? ""
+        err.printf("eval %s%s: %s, %,d samples x %d seeds%n", model.source(), model.finetuned() == null ? ""
                 : " (policy version " + model.policyVersion() + ")", String.join(", ", samplers), n, seeds);
-        Evaluator evaluator = Evaluator.of(config, model.diffusion().dataSource(), n, seeds);
+        Evaluator evaluator = Evaluator.of(config, model.diffusion().task(), n, seeds);
         List<Evaluator.SamplerScore> scores = new java.util.ArrayList<>();
         for (String s : samplers) scores.add(evaluator.score(s, model.network(s), model.sampler(s), err));
         scores.add(evaluator.dataFloor());
@@ -60,9 +60,11 @@ final class EvalCommand {
             ObjectNode o = arr.addObject();
             o.put("name", s.name());
             o.put("nfe", s.nfe());
-            put(o.putObject("swd"), s.swd());
-            o.put("mmd", s.mmd().mean());
-            o.put("sharpness", s.sharpness().mean());
+            // the primary metric with its spread over seeds, the others as means
+            s.metrics().forEach((metric, v) -> {
+                if (metric.equals(s.primary())) put(o.putObject(metric), v);
+                else o.put(metric, v.mean());
+            });
             o.put("seconds", s.seconds());
         }
         return json.writeValueAsString(root);
@@ -74,10 +76,18 @@ final class EvalCommand {
     }
 
     private void printTable(List<Evaluator.SamplerScore> scores) {
-        out.printf("%-16s %6s %20s %12s %10s %9s%n", "sampler", "NFE", "SWD (mean +- std)", "MMD^2", "sharpness", "time");
-        for (Evaluator.SamplerScore s : scores)
-            out.printf("%-16s %6s %11.4f +- %.4f %12.2e %10.2f %8.1fs%n", s.name(), s.nfe() == 0 ? "-" : Integer.toString(s.nfe()),
-                    s.swd().mean(), s.swd().std(), s.mmd().mean(), s.sharpness().mean(), s.seconds());
-        out.println("(data = a fresh draw of the data scored the same way: the floor. Sharpness 1.0 is perfect.)");
+        Evaluator.SamplerScore first = scores.get(0);
+        StringBuilder head = new StringBuilder(String.format("%-16s %6s", "sampler", "NFE"));
+        for (String m : first.metrics().keySet())
+            head.append(m.equals(first.primary()) ? String.format(" %22s", m.toUpperCase(java.util.Locale.ROOT) + " (mean +- std)")
+                    : String.format(" %11s", m));
+        out.println(head.append(String.format(" %9s", "time")));
+        for (Evaluator.SamplerScore s : scores) {
+            StringBuilder row = new StringBuilder(String.format("%-16s %6s", s.name(), s.nfe() == 0 ? "-" : Integer.toString(s.nfe())));
+            s.metrics().forEach((m, v) -> row.append(m.equals(s.primary()) ? String.format(" %13.4f +- %.4f", v.mean(), v.std())
+                    : String.format(" %11.4g", v.mean())));
+            out.println(row.append(String.format(" %8.1fs", s.seconds())));
+        }
+        out.println("(data = a draw of the training distribution scored the same way: the floor. Sharpness 1.0 is perfect.)");
     }
 }

@@ -4,7 +4,7 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Points;
-import dev.sftpg.io.ScatterPlot;
+import dev.sftpg.task.Task;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.sampler.SamplerRecord;
@@ -73,11 +73,12 @@ final class PretrainCommand {
         checkOutDir(outDir);
         Diffusion diffusion = new Diffusion(config);
         SamplerRecord policy = diffusion.policySampler(); // validates the sampler settings before training
+        Task task = diffusion.task(); // reads and splits a data file: refused here, before any training
         Points data = diffusion.trainingSet();
         Nd4jRuntime.configure();
         ConditionalMlp probe = diffusion.epsilonSpec(data.dim()).build(0);
-        err.printf("pretrain %s: %d %s points, T=%d %s betas %.0e..%.0e, %s net (%,d params), %,d steps of %d, %s -> %s%n",
-                config.presetName(), data.n(), config.get(ConfigSchema.DATA_SOURCE), diffusion.schedule().steps(),
+        err.printf("pretrain %s: %d %s samples of shape %s, T=%d %s betas %.0e..%.0e, %s net (%,d params), %,d steps of %d, %s -> %s%n",
+                config.presetName(), data.n(), config.get(ConfigSchema.DATA_SOURCE), data.shape(), diffusion.schedule().steps(),
                 config.get(ConfigSchema.DIFFUSION_SCHEDULE), config.get(ConfigSchema.DIFFUSION_BETA_START),
                 config.get(ConfigSchema.DIFFUSION_BETA_END), config.get(ConfigSchema.MODEL_KIND), probe.parameters().size(),
                 config.get(ConfigSchema.PRETRAIN_STEPS), config.get(ConfigSchema.PRETRAIN_BATCH), Nd4jRuntime.describe(), outDir);
@@ -94,10 +95,10 @@ final class PretrainCommand {
         // a quick look at what the few-step policy produces from this checkpoint
         PretrainedModel saved = PretrainedModel.load(outDir);
         int n = 2000;
-        Points samples = new Points(n, data.dim(), TrajectorySampler.sampleFinal(saved.network(), policy, n, n, 1));
-        if (data.dim() >= 2)
-            ScatterPlot.writePng(outDir.resolve("samples-" + policy.name() + ".png"), samples, data,
-                    config.presetName() + " pretrained, " + policy.name(), 600);
+        Points samples = new Points(n, data.shape(), TrajectorySampler.sampleFinal(saved.network(), policy, n, n, 1));
+        if (task.isImage() || data.dim() >= 2)
+            task.renderer().writePng(outDir.resolve("samples-" + policy.name() + ".png"), samples, data,
+                    config.presetName() + " pretrained, " + policy.name());
         return r;
     }
 }

@@ -102,7 +102,7 @@ final class RunCommand {
     /** The pretrained sampler's scores the run's curve is compared with: SWD, sharpness, MMD and the data's own floor. */
     private static JsonObject evaluateInitial(Config config, SftPgSetup setup, PretrainedModel pretrained) {
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
-        Evaluator ev = Evaluator.of(config, setup.diffusion().dataSource(), n, seeds);
+        Evaluator ev = Evaluator.of(config, setup.diffusion().task(), n, seeds);
         Evaluator.SamplerScore floor = ev.dataFloor();
         return CoordinatorVerticle.scoreJson(ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null))
                 .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
@@ -124,7 +124,10 @@ final class RunCommand {
         Config config = resume != null ? resume.config() : ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
         Path pretrainedDir = PretrainedModel.dirFor(config);
-        new dev.sftpg.train.Diffusion(config).policySampler().requireStochastic(); // refuse a deterministic policy early
+        // before any work: a deterministic policy, or data that cannot be split into training and evaluation sets
+        dev.sftpg.train.Diffusion diffusion = new dev.sftpg.train.Diffusion(config);
+        diffusion.policySampler().requireStochastic();
+        diffusion.task();
         String runId = resume != null ? resume.runId() : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                 + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 4);
         Path runDir = resume != null ? resume.runDir() : args.get("run-dir") != null ? Path.of(args.get("run-dir"))

@@ -2,7 +2,8 @@ package dev.sftpg.cli;
 
 import dev.sftpg.data.Points;
 import dev.sftpg.io.PointsCsv;
-import dev.sftpg.io.ScatterPlot;
+import dev.sftpg.io.Npy;
+import dev.sftpg.task.Task;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.sampler.TrajectorySampler;
@@ -29,8 +30,8 @@ final class SampleCommand {
         String samplerName = args.require("sampler", "fastdpm-10");
         Path file = Path.of(args.require("out", "samples.png"));
         String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!lower.endsWith(".csv") && !lower.endsWith(".png"))
-            throw new UsageException("sample: --out must end in .csv or .png, got " + file);
+        if (!lower.endsWith(".csv") && !lower.endsWith(".png") && !lower.endsWith(".npy"))
+            throw new UsageException("sample: --out must end in .csv, .npy or .png, got " + file);
         if (Files.isDirectory(file))
             throw new UsageException("sample: --out " + file + " is a directory; give a file name such as "
                     + file.resolve("samples" + lower.substring(lower.length() - 4)));
@@ -43,13 +44,16 @@ final class SampleCommand {
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
         SamplerRecord rec = model.sampler(samplerName);
-        Points samples = new Points(n, model.dim(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
+        Task task = model.diffusion().task();
+        Points samples = new Points(n, task.shape(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
         if (lower.endsWith(".csv")) {
             PointsCsv.write(file, samples);
+        } else if (lower.endsWith(".npy")) {
+            Npy.write(file, samples);
         } else {
-            if (model.dim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
-            Points data = model.diffusion().dataSource().sample(Math.max(n, 5000), 12345);
-            ScatterPlot.writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)", 800);
+            if (!task.isImage() && task.shape().size() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
+            Points data = task.data().evaluationSample(task.isImage() ? 64 : Math.max(n, 5000), 12345);
+            task.renderer().writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)");
         }
         out.printf("wrote %,d samples of %s to %s%n", n, samplerName, file);
         return Main.OK;

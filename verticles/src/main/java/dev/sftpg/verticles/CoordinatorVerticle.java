@@ -293,7 +293,7 @@ public final class CoordinatorVerticle extends LearnerVerticle {
     /** Scores the weights; the periodic curve uses few points and one seed, the final one eval.n and eval.seeds. */
     private Evaluator.SamplerScore evaluate(PolicyWeights w, int n, int seeds, boolean quietLog) {
         evalPolicy.parameters().setFloats(w.params());
-        Evaluator ev = Evaluator.of(spec.config(), setup.diffusion().dataSource(), n, seeds);
+        Evaluator ev = Evaluator.of(spec.config(), setup.diffusion().task(), n, seeds);
         Evaluator.SamplerScore s = ev.score("sft-pg-" + setup.sampler().steps(), evalPolicy, setup.sampler(), null);
         lastEvaluated = w.version();
         JsonObject point = curvePoint(w.version(), s);

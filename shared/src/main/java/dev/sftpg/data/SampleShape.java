@@ -1,0 +1,95 @@
+package dev.sftpg.data;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The shape of one sample: {@code [2]} for a point in the plane, {@code [1, 28, 28]} for a grey image (channels,
+ * height, width). A batch of n samples is {@code [n] + shape}; every layer that produces, moves, scores, stores or
+ * draws samples carries this, so points and images run through one pipeline.
+ */
+public record SampleShape(int[] dims) {
+
+    public SampleShape {
+        if (dims == null || dims.length == 0) throw new IllegalArgumentException("a sample shape needs at least one axis");
+        long size = 1;
+        for (int d : dims) {
+            if (d < 1) throw new IllegalArgumentException("sample shape " + Arrays.toString(dims) + " has an axis < 1");
+            size *= d;
+            if (size > Integer.MAX_VALUE / 2) throw new IllegalArgumentException("sample shape " + Arrays.toString(dims) + " is too large");
+        }
+        dims = dims.clone();
+    }
+
+    public static SampleShape of(int... dims) {
+        return new SampleShape(dims);
+    }
+
+    /** A point of {@code dim} coordinates. */
+    public static SampleShape vector(int dim) {
+        return new SampleShape(new int[]{dim});
+    }
+
+    /** A {@code channels x height x width} image. */
+    public static SampleShape image(int channels, int height, int width) {
+        return new SampleShape(new int[]{channels, height, width});
+    }
+
+    /** Parses "[1, 8, 8]", "1x8x8" or "2". */
+    public static SampleShape parse(String text) {
+        String t = text.strip().replace("[", "").replace("]", "");
+        try {
+            return new SampleShape(Arrays.stream(t.split("[,x ]+")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a sample shape: \"" + text + "\" (write it as [2] or [1, 28, 28])");
+        }
+    }
+
+    @Override
+    public int[] dims() {
+        return dims.clone();
+    }
+
+    public int rank() {
+        return dims.length;
+    }
+
+    public int dim(int axis) {
+        return dims[axis];
+    }
+
+    /** Values per sample: the product of the axes. */
+    public int size() {
+        int s = 1;
+        for (int d : dims) s *= d;
+        return s;
+    }
+
+    /** Whether samples are images ({@code [C, H, W]}) rather than points. */
+    public boolean isImage() {
+        return dims.length == 3;
+    }
+
+    /** The batch shape {@code [n] + dims}, as ND4J wants it. */
+    public long[] batchShape(int n) {
+        long[] s = new long[dims.length + 1];
+        s[0] = n;
+        for (int i = 0; i < dims.length; i++) s[i + 1] = dims[i];
+        return s;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SampleShape s && Arrays.equals(dims, s.dims);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(dims);
+    }
+
+    @Override
+    public String toString() {
+        return Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]"));
+    }
+}

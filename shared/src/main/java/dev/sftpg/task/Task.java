@@ -1,0 +1,89 @@
+package dev.sftpg.task;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.Bars;
+import dev.sftpg.data.PointSource;
+import dev.sftpg.data.PointSources;
+import dev.sftpg.data.SampleShape;
+import dev.sftpg.io.SampleRenderer;
+import dev.sftpg.metrics.MetricSuite;
+import dev.sftpg.nn.Activation;
+import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.TimeConditioning;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What is being generated, chosen by configuration in this one place: the data source (training and evaluation
+ * sets), the three networks (noise predictor, critic f, value V), the metric suite (its first metric draws the curve
+ * and picks the best checkpoint) and the renderer. Points and images are two instances of the one pipeline; every
+ * network here is a multilayer perceptron over the flattened sample.
+ *
+ * @param kind "points" or "images"
+ */
+public record Task(String kind, PointSource data, MetricSuite metrics, SampleRenderer renderer, Config config) {
+
+    /** The task {@code data.source} names: bars are images, everything else points. */
+    public static Task of(Config config) {
+        PointSource source = PointSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
+        int projections = config.get(ConfigSchema.EVAL_PROJECTIONS);
+        if (source.shape().isImage())
+            return new Task("images", source, MetricSuite.images(projections, source instanceof Bars b ? b : null),
+                    SampleRenderer.IMAGE_GRID, config);
+        return new Task("points", source, MetricSuite.points(projections), SampleRenderer.SCATTER, config);
+    }
+
+    private static Map<String, Object> sourceParameters(Config config) {
+        String name = config.get(ConfigSchema.DATA_SOURCE);
+        Map<String, Object> p = new HashMap<>();
+        switch (name) {
+            case "swissroll", "moons" -> p.put("noise", config.get(ConfigSchema.DATA_NOISE));
+            case "bars" -> {
+                p.put("noise", config.get(ConfigSchema.DATA_NOISE));
+                p.put("imageSize", config.get(ConfigSchema.DATA_IMAGE_SIZE));
+            }
+            case "csv" -> {
+                p.put("path", config.get(ConfigSchema.DATA_PATH));
+                p.put("evalPath", config.get(ConfigSchema.DATA_EVAL_PATH));
+                p.put("evalFraction", config.get(ConfigSchema.DATA_EVAL_FRACTION));
+                p.put("seed", config.get(ConfigSchema.DATA_SEED));
+            }
+            default -> {
+            }
+        }
+        return p;
+    }
+
+    public SampleShape shape() {
+        return data.shape();
+    }
+
+    public boolean isImage() {
+        return shape().isImage();
+    }
+
+    /** The noise predictor eps(x_t, t) of a DDPM with {@code diffusionSteps} steps. */
+    public MlpSpec epsilonSpec(int diffusionSteps) {
+        int dim = shape().size();
+        return switch (config.get(ConfigSchema.MODEL_KIND)) {
+            case "reference-toy" -> new MlpSpec(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
+                    dim, Activation.SOFTPLUS, new TimeConditioning.OneHot(diffusionSteps), false, false, true);
+            default -> MlpSpec.sinusoidalEpsilon(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
+                    config.get(ConfigSchema.MODEL_TIME_EMBEDDING));
+        };
+    }
+
+    /** The critic f: unconditional, one output (a cost: low on data, high on samples). */
+    public MlpSpec criticSpec() {
+        return new MlpSpec(shape().size(), config.get(ConfigSchema.CRITIC_HIDDEN), config.get(ConfigSchema.CRITIC_LAYERS), 1,
+                Activation.RELU, null, false, false, false);
+    }
+
+    /** V conditions on the trajectory step index 0..S-1 through a learned per-step scale, as the reference's value. */
+    public MlpSpec valueSpec(int policySteps) {
+        return new MlpSpec(shape().size(), config.get(ConfigSchema.VALUE_HIDDEN), config.get(ConfigSchema.VALUE_LAYERS), 1,
+                Activation.RELU, new TimeConditioning.OneHot(policySteps), true, false, true);
+    }
+}
