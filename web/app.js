@@ -80,9 +80,22 @@ function pairs(flat) {
 
 async function loadSamples() {
   const s = await (await fetch('/api/samples')).json();
-  charts.samples.data.datasets[0].data = pairs(s.data || []);
-  charts.samples.data.datasets[1].data = pairs(s.samples || []);
-  charts.samples.data.datasets[1].label = s.generatorStep !== undefined ? 'samples, policy v' + s.generatorStep : 'samples (after the first evaluation)';
+  const step = s.generatorStep !== undefined ? 'samples, policy v' + s.generatorStep : 'samples (after the first evaluation)';
+  const images = s.data && s.data.kind === 'images';
+  document.getElementById('samplesScatter').hidden = images;
+  document.getElementById('samplesGrids').hidden = !images;
+  if (images) {
+    // image tasks: PNG grids of the policy's samples beside real images
+    document.getElementById('samplesTitle').textContent = 'Samples beside real images';
+    document.getElementById('dataPng').src = 'data:image/png;base64,' + s.data.png;
+    if (s.samples && s.samples.png) document.getElementById('samplesPng').src = 'data:image/png;base64,' + s.samples.png;
+    document.getElementById('samplesCaption').textContent = step;
+    return;
+  }
+  // point tasks: the first two coordinates of each point, whatever its dimension
+  charts.samples.data.datasets[0].data = pairs((s.data && s.data.xy) || []);
+  charts.samples.data.datasets[1].data = pairs((s.samples && s.samples.xy) || []);
+  charts.samples.data.datasets[1].label = step;
   // one scale for both clouds, with a margin, so nothing is clipped at the edges
   const all = charts.samples.data.datasets.flatMap(d => d.data);
   if (all.length) {

@@ -204,6 +204,6 @@ public final class ConfigLoader {
     }
 
     public static List<String> builtInPresets() {
-        return List.of("swissroll", "swissroll-reference", "moons");
+        return List.of("swissroll", "swissroll-reference", "moons", "toy-images");
     }
 }

@@ -99,6 +99,15 @@ class BadInputTest {
         Files.writeString(inputs.resolve("empty.csv"), "");
         Files.writeString(inputs.resolve("nan.csv"), "x,y\n0.1,0.2\nNaN,0.4\n");
         Files.writeString(inputs.resolve("inf.csv"), "0.1,0.2\n0.3,0.4\n0.5,-Infinity\n");
+        StringBuilder rows = new StringBuilder("x,y\n");
+        for (int i = 0; i < 60; i++) rows.append(i * 0.01).append(',').append(i * -0.02).append('\n');
+        Files.writeString(inputs.resolve("small.csv"), rows.toString());
+
+        // the 2-D weights under a config.json whose data source is images
+        Path images = copyWithWeights("wrong-task", weights);
+        ObjectNode task = (ObjectNode) json.readTree(images.resolve("config.json").toFile());
+        ((ObjectNode) task.get("data")).put("source", "bars");
+        Files.writeString(images.resolve("config.json"), json.writeValueAsString(task));
     }
 
     private static Path copyWithWeights(String name, byte[] weights) throws IOException {
@@ -180,6 +189,15 @@ class BadInputTest {
                         "fix the file")),
                 pretrain("csv source without a path", List.of("'data.path'", "data.source=csv", "--set data.path="),
                         "--set", "data.source=csv"),
+                csv("too few rows to hold out an evaluation set", "small.csv", List.of("small.csv has 60 rows",
+                        "6 to evaluate with", "at least 50", "data.evalPath")),
+                pretrain("an evaluation file that repeats the training rows", List.of("data.evalPath", "small.csv",
+                        "repeats 60 of its 60 rows", "leave data.evalPath empty"), "--set", "data.source=csv",
+                        "--set", "data.path=" + inputs.resolve("small.csv"), "--set", "data.evalPath=" + inputs.resolve("small.csv")),
+                runIn("run: a data file too small to evaluate is refused before pretraining", List.of("small.csv has 60 rows",
+                        "data.evalFraction"), "--set", "data.source=csv", "--set", "data.path=" + inputs.resolve("small.csv")),
+                eval("a checkpoint of another task's shape", ckpt.resolve("wrong-task"), List.of("model.sftpg",
+                        "samples of shape [2]", "task of shape [1, 8, 8]", "data.source=bars", "pretrain a model for this task")),
 
                 // ---- cluster
                 new Case("worker: no run in the cluster", List.of("worker", "--role", "rollout", "--cluster-name",
@@ -296,6 +314,15 @@ class BadInputTest {
 
     private static Case csv(String description, String file, List<String> says) {
         return pretrain(description, says, "--set", "data.source=csv", "--set", "data.path=" + inputs.resolve(file));
+    }
+
+    /** `run` into a fresh folder, which must not be created; pretrained models would land in runs/, so none is. */
+    private static Case runIn(String description, List<String> says, String... extra) {
+        Path out = freshOutput("run");
+        List<String> args = new ArrayList<>(List.of("run", "--no-dashboard", "--run-dir", out.toString(), "--set",
+                "finetune.pretrained=" + out.resolveSibling("never-pretrained")));
+        args.addAll(List.of(extra));
+        return new Case(description, args, 2, out, says);
     }
 
     private static Case eval(String description, Path checkpoint, List<String> says) {

@@ -39,7 +39,7 @@ public final class DashboardVerticle extends VerticleBase {
     private final int port;
     private final String token;
     private final JsonObject runInfo;
-    private final float[] dataPoints;
+    private final JsonObject dataPreview;
     private final Wire wire = new Wire("dashboard");
     private final Deque<JsonObject> history = new ArrayDeque<>();
     private final Map<String, JsonObject> latest = new TreeMap<>();
@@ -51,15 +51,14 @@ public final class DashboardVerticle extends VerticleBase {
 
     /**
      * @param runInfo  static facts about the run (id, preset, key config values) shown on the page
-     * @param data     data points drawn behind the samples (a subsample is kept)
+     * @param data     real samples drawn behind (points) or beside (images) the policy's samples
      */
     public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Points data) {
         this.host = host;
         this.port = port;
         this.token = token;
         this.runInfo = runInfo;
-        int keep = Math.min(data.n(), 2000);
-        this.dataPoints = java.util.Arrays.copyOf(data.values(), keep * data.dim());
+        this.dataPreview = SamplePreview.of(data);
     }
 
     public int port() {
@@ -82,7 +81,7 @@ public final class DashboardVerticle extends VerticleBase {
         vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
             JsonObject e = m.body();
             if (!"eval".equals(e.getString("type"))) return;
-            JsonArray samples = e.getJsonArray("samples");
+            JsonObject samples = e.getJsonObject("samples");
             JsonObject point = e.copy();
             point.remove("samples");
             evaluations.add(point);
@@ -135,10 +134,9 @@ public final class DashboardVerticle extends VerticleBase {
         ctx.json(new JsonObject().put("entries", out).put("evaluations", evaluations));
     }
 
+    /** The latest evaluation's samples and the real data, each as a {@link SamplePreview}. */
     private void samples(RoutingContext ctx) {
-        List<Float> data = new ArrayList<>(dataPoints.length);
-        for (float f : dataPoints) data.add(f);
-        ctx.json(latestSamples.copy().put("data", new JsonArray(data)));
+        ctx.json(latestSamples.copy().put("data", dataPreview));
     }
 
     private void events(RoutingContext ctx) {
