@@ -29,6 +29,7 @@ import io.vertx.core.json.JsonObject;
 public final class DiscriminatorVerticle extends LearnerVerticle {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SftPgSetup setup;
+    private final LearnerSettings settings;
     private final Points data;
     private final LearnerState initial;
     private final SerialQueue queue = new SerialQueue();
@@ -39,8 +40,13 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
 
     /** @param initial the state to start from (a resumed run), or null for a fresh critic */
     public DiscriminatorVerticle(SftPgSetup setup, Points data, LearnerState initial) {
+        this(setup, LearnerSettings.from(setup.config()), data, initial);
+    }
+
+    public DiscriminatorVerticle(SftPgSetup setup, LearnerSettings settings, Points data, LearnerState initial) {
         super("discriminator", "discriminator");
         this.setup = setup;
+        this.settings = settings;
         this.data = data;
         this.initial = initial;
     }
@@ -53,7 +59,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
             restore(initial);
             steps = initial.counters().path("steps").asLong();
         }
-        faultThreshold(setup.config().get(dev.sftpg.config.ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
+        faultThreshold(settings.nanRollbackAfter());
         vertx.eventBus().<Buffer>consumer(Addresses.BATCH, m -> queue.submit(() -> onBatch(m)));
         vertx.eventBus().<Buffer>consumer(Addresses.CRITIC_SCORE, this::onScore);
         serveState(queue, () -> NetworkState.capture(role, critic.network(), critic.optimizer(),
