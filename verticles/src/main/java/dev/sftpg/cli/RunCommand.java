@@ -3,38 +3,41 @@ package dev.sftpg.cli;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.data.Points;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.io.AtomicFiles;
 import dev.sftpg.io.RunDirLock;
-import dev.sftpg.messages.LearnerState;
 import dev.sftpg.nn.Nd4jRuntime;
+import dev.sftpg.train.Diffusion;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.train.PretrainedModel;
 import dev.sftpg.verticles.CoordinatorVerticle;
 import dev.sftpg.verticles.DashboardVerticle;
 import dev.sftpg.verticles.Deployer;
-import dev.sftpg.verticles.DiscriminatorVerticle;
-import dev.sftpg.verticles.GeneratorVerticle;
-import dev.sftpg.verticles.RolloutVerticle;
+import dev.sftpg.verticles.RoleWiring;
 import dev.sftpg.verticles.RunSpec;
-import dev.sftpg.verticles.ValueVerticle;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
-import io.vertx.core.Future;
+import dev.sftpg.verticles.coordinator.Evaluations;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * {@code sftpg run}: a whole SFT-PG run on a clustered Vert.x in this JVM (pretraining first when the preset's
@@ -73,7 +76,7 @@ final class RunCommand {
     static String startDashboard(Vertx vertx, DashboardVerticle dashboard, String host, int port, String fix) throws Exception {
         try {
             Deployer.deployEventLoop(vertx, dashboard).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             vertx.close();
             throw new UsageException("the dashboard cannot listen on " + host + ":" + port + " (" + e.getCause().getMessage() + "): " + fix);
         }
@@ -104,14 +107,14 @@ final class RunCommand {
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
         Evaluator ev = Evaluator.of(config, setup.diffusion().dataSource(), n, seeds);
         Evaluator.SamplerScore floor = ev.dataFloor();
-        return CoordinatorVerticle.scoreJson(ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null))
+        return Evaluations.scoreJson(ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null))
                 .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
     }
 
     private static String randomToken() {
         byte[] b = new byte[16];
-        new java.security.SecureRandom().nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
     }
 
     int run(String[] argv) throws Exception {
@@ -124,7 +127,7 @@ final class RunCommand {
         Config config = resume != null ? resume.config() : ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
         Path pretrainedDir = PretrainedModel.dirFor(config);
-        new dev.sftpg.train.Diffusion(config).policySampler().requireStochastic(); // refuse a deterministic policy early
+        new Diffusion(config).policySampler().requireStochastic(); // refuse a deterministic policy early
         String runId = resume != null ? resume.runId() : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                 + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 4);
         Path runDir = resume != null ? resume.runDir() : args.get("run-dir") != null ? Path.of(args.get("run-dir"))
@@ -137,7 +140,7 @@ final class RunCommand {
         }
     }
 
-    private static RunDirLock lockRunDir(Path runDir) throws java.io.IOException {
+    private static RunDirLock lockRunDir(Path runDir) throws IOException {
         try {
             return RunDirLock.acquire(runDir);
         } catch (RunDirLock.InUseException e) {
@@ -156,7 +159,7 @@ final class RunCommand {
         }
         PretrainedModel pretrained = PretrainedModel.load(pretrainedDir);
         warnIfMadeDifferently(pretrained, pretrainedDir, config);
-        dev.sftpg.io.AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
+        AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
         RunSpec spec = new RunSpec(runId, config, pretrained.dataDim());
         SftPgSetup setup = spec.setup();
 
@@ -182,42 +185,31 @@ final class RunCommand {
         Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
                 .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         Promise<JsonObject> finished = Promise.promise();
-        Points data = setup.diffusion().trainingSet();
+        RoleWiring wiring = new RoleWiring(spec);
         String dashboardUrl = null, token = null;
         if (config.get(ConfigSchema.DASHBOARD_ENABLED) && !args.flag("no-dashboard")) {
             token = randomTokenFor(config);
             String dHost = config.get(ConfigSchema.DASHBOARD_HOST);
             int dPort = config.get(ConfigSchema.DASHBOARD_PORT);
             JsonObject runInfo = runInfo(runId, config, setup, runDir.toString());
-            dashboardUrl = startDashboard(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data), dHost, dPort,
+            dashboardUrl = startDashboard(vertx, wiring.dashboard(dHost, dPort, token, runInfo), dHost, dPort,
                     "set dashboard.port to a free port or pass --no-dashboard");
         }
         FinetuneCheckpoint from = resume == null ? null : resume.checkpoint();
-        CoordinatorVerticle coordinator = new CoordinatorVerticle(spec, runDir, setup.policyReplica(pretrained.network()),
-                data, initial, finished, from);
+        CoordinatorVerticle coordinator = wiring.coordinator(runDir, pretrained.network(),
+                pretrainedDir.resolve(PretrainedModel.WEIGHTS_FILE), initial, finished, from);
         Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
-        Future<?> learners = Future.succeededFuture();
-        LearnerState valueState = from == null ? null : from.learner("value");
-        LearnerState criticState = from == null ? null : from.learner("discriminator");
-        LearnerState policyState = from == null ? null : from.learner("generator");
-        if (roles.contains("value"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new ValueVerticle(setup, valueState), "value"));
-        if (roles.contains("discriminator"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data, criticState), "discriminator"));
-        if (roles.contains("generator"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new GeneratorVerticle(setup, pretrained.network(), policyState), "generator"));
-        learners.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        int workers = roles.contains("rollout") ? config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS) : 0;
-        for (int i = 0; i < workers; i++)
-            Deployer.deploy(vertx, new RolloutVerticle("rollout-" + i, i, setup, pretrained.network()), "rollout-" + i)
-                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        int workers = config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS);
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network());
+        for (RoleWiring.Hosted h : wiring.learners(roles, role -> from == null ? null : from.learner(role), pretrained.network(), rollouts))
+            Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, host, String.join(", ", roles), runDir);
         err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%n", clusterName);
         if (dashboardUrl != null)
             err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 
-        java.util.concurrent.atomic.AtomicBoolean summarised = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.function.Consumer<JsonObject> summary = report -> {
+        AtomicBoolean summarised = new AtomicBoolean();
+        Consumer<JsonObject> summary = report -> {
             if (!summarised.compareAndSet(false, true)) return;
             JsonObject fin = report.getJsonObject("final", new JsonObject());
             out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); SWD %.4f -> %.4f, sharpness %.2f -> %.2f; report %s%n",
