@@ -62,12 +62,16 @@ let initial = null;
 function redraw() {
   for (const id of ['losses', 'policy', 'advantages'])
     for (const ds of charts[id].data.datasets) ds.data = series[ds.label] || [];
-  const pts = evaluations.map(p => ({ x: p.generatorStep, y: p.swd }));
+  // the curve is the task's primary metric (SWD for points and for pixel vectors)
+  const metric = (initial && initial.metric) || 'swd';
+  const pts = evaluations.map(p => ({ x: p.generatorStep, y: p[metric] }));
   charts.swd.data.datasets[0].data = pts;
   const maxX = Math.max(1, ...pts.map(p => p.x));
-  if (initial) {
-    charts.swd.data.datasets[1].data = [{ x: 0, y: initial.swd.mean }, { x: maxX, y: initial.swd.mean }];
-    charts.swd.data.datasets[2].data = [{ x: 0, y: initial.dataFloorSwd.mean }, { x: maxX, y: initial.dataFloorSwd.mean }];
+  if (initial && initial[metric]) {
+    const floor = initial.dataFloor || initial.dataFloorSwd;
+    charts.swd.data.datasets[1].data = [{ x: 0, y: initial[metric].mean }, { x: maxX, y: initial[metric].mean }];
+    if (floor) charts.swd.data.datasets[2].data = [{ x: 0, y: floor.mean }, { x: maxX, y: floor.mean }];
+    charts.swd.options.scales.y.title.text = metric.toUpperCase();
   }
   Object.values(charts).forEach(c => c.update('none'));
 }

@@ -65,6 +65,11 @@ public record SampleShape(int[] dims) {
         return s;
     }
 
+    /** Whether {@code other} (as a message carries it) is this shape, axis for axis: equal sizes are not enough. */
+    public boolean matches(int[] other) {
+        return Arrays.equals(dims, other);
+    }
+
     /** Whether samples are images ({@code [C, H, W]}) rather than points. */
     public boolean isImage() {
         return dims.length == 3;

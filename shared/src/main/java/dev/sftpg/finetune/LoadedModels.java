@@ -3,6 +3,7 @@ package dev.sftpg.finetune;
 import dev.sftpg.checkpoint.CheckpointException;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Network;
 import dev.sftpg.sampler.SamplerRecord;
@@ -20,35 +21,35 @@ import java.util.stream.Stream;
  * run folder (its best checkpoint, else its latest). The fine-tuned policy is sampled as {@code sft-pg-S}; every
  * other sampler uses the pretrained network, so one table compares them all.
  */
-public record LoadedModels(Config config, Diffusion diffusion, int dim, ConditionalMlp pretrained, ConditionalMlp finetuned,
+public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape, ConditionalMlp pretrained, ConditionalMlp finetuned,
                            long policyVersion, Path source) {
 
     public static LoadedModels load(Path path) {
         Path dir = resolve(path);
         if (!FinetuneCheckpoint.isOne(dir)) {
             PretrainedModel p = PretrainedModel.load(dir);
-            return new LoadedModels(p.config(), p.diffusion(), p.dataDim(), p.network(), null, 0, dir);
+            return new LoadedModels(p.config(), p.diffusion(), p.shape(), p.network(), null, 0, dir);
         }
         FinetuneCheckpoint ck = FinetuneCheckpoint.read(dir);
         Config config = ck.config();
         Path pretrainedDir = PretrainedModel.dirFor(config);
         ConditionalMlp pretrained = null;
-        int dim;
+        SampleShape shape;
         Diffusion diffusion = new Diffusion(config);
         if (Files.isDirectory(pretrainedDir)) {
             PretrainedModel p = PretrainedModel.load(pretrainedDir);
             pretrained = p.network();
-            dim = p.dataDim();
+            shape = p.shape();
         } else {
-            dim = diffusion.dataSource().dim();
+            shape = diffusion.task().shape();
         }
-        ConditionalMlp policy = diffusion.epsilonSpec(dim).build(0);
+        ConditionalMlp policy = diffusion.epsilonSpec(shape).build(0);
         float[] w = ck.tensor("policy.params");
         if (w.length != policy.parameters().size())
             throw new CheckpointException(dir.resolve(FinetuneCheckpoint.STATE_FILE), "holds " + w.length
                     + " policy weights but the network in config.json has " + policy.parameters().size() + " (wrong shapes)");
         policy.parameters().setFloats(w);
-        return new LoadedModels(config, diffusion, dim, pretrained, policy, ck.policyVersion(), dir);
+        return new LoadedModels(config, diffusion, shape, pretrained, policy, ck.policyVersion(), dir);
     }
 
     /** A run folder resolves to checkpoints/best, else the newest checkpoints/step-N. */
@@ -66,9 +67,9 @@ public record LoadedModels(Config config, Diffusion diffusion, int dim, Conditio
         }
     }
 
-    /** The shape of one sample of the models' task. */
-    public dev.sftpg.data.SampleShape shape() {
-        return diffusion.task().shape();
+    /** Values per sample. */
+    public int dim() {
+        return shape.size();
     }
 
     public String finetunedName() {

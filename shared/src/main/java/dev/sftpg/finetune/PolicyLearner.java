@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -236,17 +237,100 @@ public final class PolicyLearner {
         return new Update(version, loss / done, mean, std, norm / done, clipped / done, used, skipped);
     }
 
-    /** {@link #drawMinibatches} and {@link #apply} with synchronous scorers (one process). */
-    public Update update(Scorer critic, Scorer value) {
-        List<Minibatch> mbs = drawMinibatches();
-        List<float[]> f = new ArrayList<>(), v = new ArrayList<>(), tails = new ArrayList<>();
-        for (Minibatch mb : mbs) {
-            f.add(critic.score(mb.finals, mb.n, null));
-            v.add(value.score(mb.x, mb.n, mb.steps));
-            float[] cont = tailContinuations(mb);
-            tails.add(cont.length == 0 ? new float[0] : critic.score(cont, cont.length / dim, null));
+    /**
+     * What one update needs scored, as two queries: the critic scores every minibatch's finals followed by every
+     * minibatch's tail continuations, the value scores every minibatch's states at their steps. Scoring them in one
+     * query each is what lets a remote critic and value answer an update in one round trip.
+     */
+    public static final class ScoreRequest {
+        private final List<Minibatch> minibatches;
+        private final List<float[]> continuations;
+        private final int dim, transitions, tailPoints;
+        private final float[] criticPoints, valueStates;
+        private final int[] valueSteps;
+
+        private ScoreRequest(List<Minibatch> minibatches, List<float[]> continuations, int dim) {
+            this.minibatches = minibatches;
+            this.continuations = continuations;
+            this.dim = dim;
+            this.transitions = minibatches.stream().mapToInt(Minibatch::n).sum();
+            this.tailPoints = continuations.stream().mapToInt(c -> c.length / dim).sum();
+            criticPoints = new float[(transitions + tailPoints) * dim];
+            valueStates = new float[transitions * dim];
+            valueSteps = new int[transitions];
+            int at = 0, tailAt = transitions;
+            for (int m = 0; m < minibatches.size(); m++) {
+                Minibatch mb = minibatches.get(m);
+                System.arraycopy(mb.finals, 0, criticPoints, at * dim, mb.n * dim);
+                System.arraycopy(mb.x, 0, valueStates, at * dim, mb.n * dim);
+                System.arraycopy(mb.steps, 0, valueSteps, at, mb.n);
+                at += mb.n;
+                float[] c = continuations.get(m);
+                System.arraycopy(c, 0, criticPoints, tailAt * dim, c.length);
+                tailAt += c.length / dim;
+            }
         }
-        return apply(mbs, f, v, tails);
+
+        public List<Minibatch> minibatches() {
+            return minibatches;
+        }
+
+        /** The critic's query: the finals of all minibatches, then their tail continuations. */
+        public float[] criticPoints() {
+            return criticPoints;
+        }
+
+        public int criticRows() {
+            return transitions + tailPoints;
+        }
+
+        /** The value's query: the states of all minibatches, with {@link #valueSteps()}. */
+        public float[] valueStates() {
+            return valueStates;
+        }
+
+        public int[] valueSteps() {
+            return valueSteps;
+        }
+
+        public int valueRows() {
+            return transitions;
+        }
+    }
+
+    /** Draws this update's minibatches and gathers what they need scored. */
+    public ScoreRequest scoreRequest() {
+        List<Minibatch> mbs = drawMinibatches();
+        List<float[]> continuations = new ArrayList<>();
+        for (Minibatch mb : mbs) continuations.add(tailContinuations(mb));
+        return new ScoreRequest(mbs, continuations, dim);
+    }
+
+    /** Splits the two replies to {@code request} back per minibatch and {@linkplain #apply applies} the update. */
+    public Update apply(ScoreRequest request, float[] criticScores, float[] valueScores) {
+        if (criticScores.length != request.criticRows() || valueScores.length != request.valueRows())
+            throw new IllegalArgumentException("score replies of " + criticScores.length + " and " + valueScores.length
+                    + " values for " + request.criticRows() + " critic and " + request.valueRows() + " value rows");
+        List<Minibatch> mbs = request.minibatches;
+        List<float[]> fs = new ArrayList<>(), vs = new ArrayList<>(), tails = new ArrayList<>();
+        int pos = 0, tailPos = request.transitions;
+        for (int m = 0; m < mbs.size(); m++) {
+            int n = mbs.get(m).n, tailRows = request.continuations.get(m).length / dim;
+            fs.add(Arrays.copyOfRange(criticScores, pos, pos + n));
+            vs.add(Arrays.copyOfRange(valueScores, pos, pos + n));
+            tails.add(Arrays.copyOfRange(criticScores, tailPos, tailPos + tailRows));
+            pos += n;
+            tailPos += tailRows;
+        }
+        return apply(mbs, fs, vs, tails);
+    }
+
+    /** One update with synchronous scorers (one process), through the same request the cluster sends. */
+    public Update update(Scorer critic, Scorer value) {
+        ScoreRequest request = scoreRequest();
+        float[] f = critic.score(request.criticPoints(), request.criticRows(), null);
+        float[] v = value.score(request.valueStates(), request.valueRows(), request.valueSteps());
+        return apply(request, f, v);
     }
 
     /** Drops buffered transitions (e.g. after a version change made them too stale). */
@@ -278,7 +362,7 @@ public final class PolicyLearner {
         for (int b : bufferedBatches) {
             if (b < 1 || at + b * perRow > bufferedStates.length)
                 throw new IllegalArgumentException("buffered states do not match their batch sizes");
-            add(java.util.Arrays.copyOfRange(bufferedStates, at, at + b * perRow), b);
+            add(Arrays.copyOfRange(bufferedStates, at, at + b * perRow), b);
             at += b * perRow;
         }
         if (at != bufferedStates.length) throw new IllegalArgumentException("buffered states do not match their batch sizes");

@@ -2,23 +2,31 @@ package dev.sftpg.finetune;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.sampler.SamplerRecord;
+import dev.sftpg.task.Task;
 import dev.sftpg.train.Diffusion;
 
 /**
  * How a configuration builds the three SFT-PG learners, so that one process or a cluster of verticles make
  * exactly the same networks from the same seeds.
  */
-public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampler, int dim) {
+public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampler, SampleShape shape) {
 
-    public SftPgSetup(Config config, int dim) {
-        this(config, new Diffusion(config), dim);
+    /** @param shape the samples' shape, as the pretrained model records it (no data is read to know it) */
+    public SftPgSetup(Config config, SampleShape shape) {
+        this(config, new Diffusion(config), shape);
     }
 
-    private SftPgSetup(Config config, Diffusion diffusion, int dim) {
-        this(config, diffusion, diffusion.policySampler().requireStochastic(), dim);
+    private SftPgSetup(Config config, Diffusion diffusion, SampleShape shape) {
+        this(config, diffusion, diffusion.policySampler().requireStochastic(), shape);
+    }
+
+    /** Values per sample. */
+    public int dim() {
+        return shape.size();
     }
 
     public int batch() {
@@ -53,11 +61,11 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
     }
 
     public MlpSpec criticSpec() {
-        return diffusion.task().criticSpec();
+        return Task.criticSpec(config, shape);
     }
 
     public MlpSpec valueSpec() {
-        return diffusion.task().valueSpec(sampler.steps());
+        return Task.valueSpec(config, shape, sampler.steps());
     }
 
     public CriticLearner critic() {

@@ -66,7 +66,23 @@ public record Task(String kind, PointSource data, MetricSuite metrics, SampleRen
 
     /** The noise predictor eps(x_t, t) of a DDPM with {@code diffusionSteps} steps. */
     public MlpSpec epsilonSpec(int diffusionSteps) {
-        int dim = shape().size();
+        return epsilonSpec(config, shape(), diffusionSteps);
+    }
+
+    public MlpSpec criticSpec() {
+        return criticSpec(config, shape());
+    }
+
+    public MlpSpec valueSpec(int policySteps) {
+        return valueSpec(config, shape(), policySteps);
+    }
+
+    // The networks depend on the configuration and the sample shape only, so a process that knows the shape (a rollout
+    // worker told it by the run) builds them without reading the data.
+
+    /** The noise predictor for samples of {@code shape}, an MLP over the flattened sample. */
+    public static MlpSpec epsilonSpec(Config config, SampleShape shape, int diffusionSteps) {
+        int dim = shape.size();
         return switch (config.get(ConfigSchema.MODEL_KIND)) {
             case "reference-toy" -> new MlpSpec(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
                     dim, Activation.SOFTPLUS, new TimeConditioning.OneHot(diffusionSteps), false, false, true);
@@ -76,14 +92,14 @@ public record Task(String kind, PointSource data, MetricSuite metrics, SampleRen
     }
 
     /** The critic f: unconditional, one output (a cost: low on data, high on samples). */
-    public MlpSpec criticSpec() {
-        return new MlpSpec(shape().size(), config.get(ConfigSchema.CRITIC_HIDDEN), config.get(ConfigSchema.CRITIC_LAYERS), 1,
+    public static MlpSpec criticSpec(Config config, SampleShape shape) {
+        return new MlpSpec(shape.size(), config.get(ConfigSchema.CRITIC_HIDDEN), config.get(ConfigSchema.CRITIC_LAYERS), 1,
                 Activation.RELU, null, false, false, false);
     }
 
     /** V conditions on the trajectory step index 0..S-1 through a learned per-step scale, as the reference's value. */
-    public MlpSpec valueSpec(int policySteps) {
-        return new MlpSpec(shape().size(), config.get(ConfigSchema.VALUE_HIDDEN), config.get(ConfigSchema.VALUE_LAYERS), 1,
+    public static MlpSpec valueSpec(Config config, SampleShape shape, int policySteps) {
+        return new MlpSpec(shape.size(), config.get(ConfigSchema.VALUE_HIDDEN), config.get(ConfigSchema.VALUE_LAYERS), 1,
                 Activation.RELU, new TimeConditioning.OneHot(policySteps), true, false, true);
     }
 }

@@ -4,6 +4,7 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.PointSource;
 import dev.sftpg.data.Points;
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.sampler.Ddpm;
 import dev.sftpg.sampler.FastDpm;
@@ -50,12 +51,9 @@ public final class Diffusion {
         return task;
     }
 
-    /** The noise predictor for samples of {@code dim} values, which must be the task's (a checkpoint's metadata says). */
-    public MlpSpec epsilonSpec(int dim) {
-        if (dim != task().shape().size())
-            throw new IllegalArgumentException("the noise predictor of " + config.get(ConfigSchema.DATA_SOURCE) + " takes samples of shape "
-                    + task().shape() + " (" + task().shape().size() + " values), not " + dim);
-        return task().epsilonSpec(schedule.steps());
+    /** The noise predictor for samples of {@code shape} (the task's; a checkpoint's metadata or the run says which). */
+    public MlpSpec epsilonSpec(SampleShape shape) {
+        return Task.epsilonSpec(config, shape, schedule.steps());
     }
 
     public PointSource dataSource() {

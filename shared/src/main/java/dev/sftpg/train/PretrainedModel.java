@@ -123,7 +123,7 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds a model of samples of shape " + shape + " but its "
                     + CONFIG_FILE + " describes a task of shape " + taskShape + " (data.source=" + config.get(ConfigSchema.DATA_SOURCE) + ")",
                     "restore the config.json written with these weights, or pretrain a model for this task", null);
-        ConditionalMlp net = diffusion.epsilonSpec(shape.size()).build(0);
+        ConditionalMlp net = diffusion.epsilonSpec(shape).build(0);
         Tensor weights = contents.tensors().containsKey("ema") ? contents.tensor("ema") : contents.tensor("params");
         if (weights.data().length != net.parameters().size())
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds " + weights.data().length

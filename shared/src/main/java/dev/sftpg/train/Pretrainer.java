@@ -49,7 +49,7 @@ public final class Pretrainer {
         int bigT = schedule.steps();
         int dim = data.dim();
 
-        ConditionalMlp net = diffusion.epsilonSpec(dim).build(config.get(ConfigSchema.MODEL_SEED));
+        ConditionalMlp net = diffusion.epsilonSpec(data.shape()).build(config.get(ConfigSchema.MODEL_SEED));
         Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.parse(config.get(ConfigSchema.PRETRAIN_OPTIMIZER)),
                 config.get(ConfigSchema.PRETRAIN_LR), config.get(ConfigSchema.PRETRAIN_GRAD_CLIP));
         Ema ema = emaDecay > 0 ? new Ema(net.parameters(), emaDecay) : null;
@@ -106,7 +106,7 @@ public final class Pretrainer {
         bar.finish(String.format("loss %.4f, %.0f steps/s", lastLoss, steps / seconds));
         float[] emaWeights = null;
         if (ema != null) {
-            ConditionalMlp shadow = diffusion.epsilonSpec(dim).build(0);
+            ConditionalMlp shadow = diffusion.epsilonSpec(data.shape()).build(0);
             ema.copyTo(shadow.parameters());
             emaWeights = shadow.parameters().toFloats();
         }

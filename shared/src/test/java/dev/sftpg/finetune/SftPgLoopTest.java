@@ -1,5 +1,6 @@
 package dev.sftpg.finetune;
 
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.data.Points;
@@ -17,13 +18,13 @@ class SftPgLoopTest {
             List.of("finetune.batchSize=32", "critic.hidden=32", "value.hidden=32", "model.hidden=16", "model.layers=2"), Map.of());
 
     private static ConditionalMlp pretrained() {
-        return new Diffusion(CONFIG).epsilonSpec(2).build(3);
+        return new Diffusion(CONFIG).epsilonSpec(SampleShape.vector(2)).build(3);
     }
 
     @Test
     void policyUpdatesEveryNCriticBatchesAndTheCriticLearnsToSeparate() {
         Points data = new Diffusion(CONFIG).dataSource().sample(2000, 0);
-        SftPgLoop loop = new SftPgLoop(new SftPgSetup(CONFIG, 2), pretrained(), data);
+        SftPgLoop loop = new SftPgLoop(new SftPgSetup(CONFIG, SampleShape.vector(2)), pretrained(), data);
         float[] before = loop.policy().weights();
         double lastIpm = 0;
         for (int k = 1; k <= 40; k++) {
@@ -46,14 +47,14 @@ class SftPgLoopTest {
         Config cosine = ConfigLoader.load("swissroll-reference", List.of("finetune.batchSize=32", "critic.hidden=32",
                 "value.hidden=32", "model.hidden=16", "model.layers=2", "finetune.nCritic=1", "finetune.lrSchedule=cosine",
                 "finetune.lrDecaySteps=8"), Map.of());
-        SftPgSetup setup = new SftPgSetup(cosine, 2);
+        SftPgSetup setup = new SftPgSetup(cosine, SampleShape.vector(2));
         assertEquals(5e-5, setup.policyLr(0), 1e-15);
         assertEquals(2.5e-5, setup.policyLr(4), 1e-15, "half way: half the rate");
         assertEquals(5e-7, setup.policyLr(8), 1e-15, "the end: a hundredth, never 0");
         assertEquals(5e-7, setup.policyLr(100), 1e-15);
-        assertEquals(5e-5, new SftPgSetup(CONFIG, 2).policyLr(1_000_000), 1e-15, "constant is constant");
+        assertEquals(5e-5, new SftPgSetup(CONFIG, SampleShape.vector(2)).policyLr(1_000_000), 1e-15, "constant is constant");
 
-        SftPgLoop loop = new SftPgLoop(setup, new Diffusion(cosine).epsilonSpec(2).build(3), new Diffusion(cosine).dataSource().sample(500, 0));
+        SftPgLoop loop = new SftPgLoop(setup, new Diffusion(cosine).epsilonSpec(SampleShape.vector(2)).build(3), new Diffusion(cosine).dataSource().sample(500, 0));
         for (int k = 0; k < 5; k++) {
             loop.step();
             assertEquals(setup.policyLr(k), loop.policy().optimizer().learningRate(), 1e-15, "update " + (k + 1));
@@ -66,8 +67,8 @@ class SftPgLoopTest {
     @Test
     void theLoopIsDeterministicGivenItsSeeds() {
         Points data = new Diffusion(CONFIG).dataSource().sample(500, 0);
-        SftPgLoop a = new SftPgLoop(new SftPgSetup(CONFIG, 2), pretrained(), data);
-        SftPgLoop b = new SftPgLoop(new SftPgSetup(CONFIG, 2), pretrained(), data);
+        SftPgLoop a = new SftPgLoop(new SftPgSetup(CONFIG, SampleShape.vector(2)), pretrained(), data);
+        SftPgLoop b = new SftPgLoop(new SftPgSetup(CONFIG, SampleShape.vector(2)), pretrained(), data);
         for (int k = 0; k < 10; k++) {
             a.step();
             b.step();
@@ -79,7 +80,7 @@ class SftPgLoopTest {
     @Test
     void valueCouplingGradientMatchesFiniteDifferencesOfTheValueLoss() {
         // d/d f_r of sum_{i,r}(V_ir - f_r)^2 / B must equal what the value learner hands the critic
-        SftPgSetup setup = new SftPgSetup(CONFIG, 2);
+        SftPgSetup setup = new SftPgSetup(CONFIG, SampleShape.vector(2));
         ValueLearner value = setup.value();
         int b = 4, s = setup.sampler().steps();
         java.util.Random rnd = new java.util.Random(1);

@@ -1,5 +1,6 @@
 package dev.sftpg.finetune;
 
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.nn.ConditionalMlp;
@@ -43,7 +44,7 @@ class TailBaselineTest {
 
     @Test
     void theTailStartsWhereEveryRemainingStdIsSmall() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(2).build(1);
+        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(1);
         assertEquals(0.00996, SAMPLER.s(8), 1e-4);
         assertEquals(0.0937, SAMPLER.s(7), 1e-3);
         assertEquals(10, learner(net, 0, 8).tailFrom(), "0: V everywhere");
@@ -51,13 +52,13 @@ class TailBaselineTest {
         assertEquals(7, learner(net, 0.095, 8).tailFrom());
         assertEquals(0, learner(net, 10, 8).tailFrom(), "every std below: the whole chain");
         assertThrows(IllegalArgumentException.class, () -> learner(net, -1, 8));
-        assertEquals(8, new SftPgSetup(ConfigLoader.load("swissroll", List.of("finetune.tailBaselineStd=0.05"), Map.of()), 2)
+        assertEquals(8, new SftPgSetup(ConfigLoader.load("swissroll", List.of("finetune.tailBaselineStd=0.05"), Map.of()), SampleShape.vector(2))
                 .policy(net).tailFrom(), "the setup passes the configured threshold on");
     }
 
     @Test
     void tailContinuationsAreTheNoiseFreeChainOfEachTailRow() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(2).build(2);
+        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(2);
         PolicyLearner p = learner(net, 0.095, 200);
         p.add(states(net, 40, 3), 40);
         PolicyLearner.Minibatch mb = p.drawMinibatches().get(0);
@@ -80,7 +81,7 @@ class TailBaselineTest {
 
     @Test
     void tailRowsTakeTheirContinuationScoreAsBaseline() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(2).build(4);
+        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(4);
         PolicyLearner p = learner(net, 0.05, 100);
         p.add(states(net, 20, 6), 20);
         List<PolicyLearner.Minibatch> mbs = p.drawMinibatches();
@@ -98,7 +99,7 @@ class TailBaselineTest {
     /** On the near-deterministic steps the continuation's f removes almost all of the gradient's variance. */
     @Test
     void theContinuationBaselineCutsTheTailsVariance() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(2).build(7);
+        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(7);
         int n = 4000, chunk = 100, chunks = n / chunk;
         PolicyLearner p = learner(net, 0.05, n * 10);
         p.add(states(net, n, 8), n);
@@ -133,7 +134,7 @@ class TailBaselineTest {
      */
     @Test
     void theContinuationDependsOnTheStateAloneSoTheGradientIsUnbiased() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(2).build(9);
+        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(9);
         int pairs = 300, last = SAMPLER.steps() - 1;
         PolicyLearner p = learner(net, 0.05, 10);
         INDArray x = TrajectorySampler.sample(net, SAMPLER, pairs, 10, true).states()[last];

@@ -1,5 +1,6 @@
 package dev.sftpg.train;
 
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.checkpoint.CheckpointException;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
@@ -58,7 +59,7 @@ class PretrainerTest {
         assertEquals(50, loaded.step());
 
         // the loaded network carries the EMA weights
-        var shadow = new Diffusion(config).epsilonSpec(2).build(0);
+        var shadow = new Diffusion(config).epsilonSpec(SampleShape.vector(2)).build(0);
         shadow.parameters().setFloats(r.ema());
         var rec = loaded.diffusion().policySampler();
         assertArrayEquals(TrajectorySampler.sampleFinal(shadow, rec, 64, 64, 5),

@@ -77,8 +77,9 @@ class DashboardApiTest {
                 < metrics.getJsonArray("entries").size());
         assertEquals(400, get("/api/metrics?since=yesterday").statusCode());
         JsonObject samples = new JsonObject(get("/api/samples").body());
-        assertEquals(4000, samples.getJsonArray("samples").size(), "2000 two-dimensional samples");
-        assertFalse(samples.getJsonArray("data").isEmpty());
+        assertEquals(4000, samples.getJsonObject("samples").getJsonArray("xy").size(), "2000 two-dimensional samples");
+        assertEquals("points", samples.getJsonObject("data").getString("kind"));
+        assertFalse(samples.getJsonObject("data").getJsonArray("xy").isEmpty());
         HttpResponse<String> prom = get("/metrics");
         assertTrue(prom.body().contains("# TYPE sftpg_policyVersion gauge"), prom.body());
         assertTrue(prom.body().contains("sftpg_criticSteps{role=\"discriminator\""), prom.body());

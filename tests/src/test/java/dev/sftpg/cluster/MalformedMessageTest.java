@@ -1,5 +1,6 @@
 package dev.sftpg.cluster;
 
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.MessageCodecs;
 import dev.sftpg.messages.MetricsReport;
@@ -34,7 +35,7 @@ class MalformedMessageTest {
     @Test
     void learnersRejectBadInputAndKeepRunning() throws Exception {
         Log.quiet(true);
-        SftPgSetup setup = new SftPgSetup(TinyModels.config("critic.hidden=16", "value.hidden=16"), 2);
+        SftPgSetup setup = new SftPgSetup(TinyModels.config("critic.hidden=16", "value.hidden=16"), SampleShape.vector(2));
         Vertx vertx = Vertx.vertx();
         try {
             await(Deployer.deploy(vertx, new ValueVerticle(setup, null), "value"));

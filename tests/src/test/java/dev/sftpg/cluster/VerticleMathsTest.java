@@ -1,5 +1,6 @@
 package dev.sftpg.cluster;
 
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
 import dev.sftpg.data.Points;
 import dev.sftpg.finetune.SftPgLoop;
@@ -41,7 +42,7 @@ class VerticleMathsTest {
         PretrainedModel model = PretrainedModel.load(TinyModels.pretrained());
         Config config = TinyModels.config("finetune.batchSize=64", "critic.hidden=64", "value.hidden=64",
                 "finetune.tailBaselineStd=" + tailBaselineStd);
-        SftPgSetup setup = new SftPgSetup(config, 2);
+        SftPgSetup setup = new SftPgSetup(config, SampleShape.vector(2));
         Points data = setup.diffusion().trainingSet();
         int updates = 4;
 

@@ -89,7 +89,7 @@ class PointCloudCsvSystemTest {
         assertTrue(log.contains("pretraining it first"), log);
         JsonObject report = new JsonObject(Files.readString(runDir.resolve("report.json")));
         double init = report.getJsonObject("init").getJsonObject("swd").getDouble("mean");
-        double floor = report.getJsonObject("init").getJsonObject("dataFloorSwd").getDouble("mean");
+        double floor = report.getJsonObject("init").getJsonObject("dataFloor").getDouble("mean");
         double fin = report.getJsonObject("final").getJsonObject("swd").getDouble("mean");
         assertTrue(floor > 0 && floor < init && Double.isFinite(fin), report.encodePrettily());
         assertEquals(2, report.getJsonArray("curve").size());

@@ -66,7 +66,7 @@ final class BenchCommand {
     /** Where one pretraining step's time goes: forward, backward, optimiser; the rest is host-side batch making. */
     private void printBreakdown(Config config, Points data) {
         int batch = config.get(ConfigSchema.PRETRAIN_BATCH);
-        ConditionalMlp net = new Diffusion(config).epsilonSpec(data.dim()).build(1);
+        ConditionalMlp net = new Diffusion(config).epsilonSpec(data.shape()).build(1);
         Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.ADAM, 1e-4, 1.0);
         // a realistic step: noised data in, the MSE gradient against a fixed noise draw out
         INDArray x = Nd4j.create(java.util.Arrays.copyOf(data.values(), batch * data.dim()), new long[]{batch, data.dim()}, DataType.FLOAT);

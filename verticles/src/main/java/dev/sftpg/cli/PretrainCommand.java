@@ -76,7 +76,7 @@ final class PretrainCommand {
         Task task = diffusion.task(); // reads and splits a data file: refused here, before any training
         Points data = diffusion.trainingSet();
         Nd4jRuntime.configure();
-        ConditionalMlp probe = diffusion.epsilonSpec(data.dim()).build(0);
+        ConditionalMlp probe = diffusion.epsilonSpec(data.shape()).build(0);
         err.printf("pretrain %s: %d %s samples of shape %s, T=%d %s betas %.0e..%.0e, %s net (%,d params), %,d steps of %d, %s -> %s%n",
                 config.presetName(), data.n(), config.get(ConfigSchema.DATA_SOURCE), data.shape(), diffusion.schedule().steps(),
                 config.get(ConfigSchema.DIFFUSION_SCHEDULE), config.get(ConfigSchema.DIFFUSION_BETA_START),

@@ -3,38 +3,41 @@ package dev.sftpg.cli;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.data.Points;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.io.AtomicFiles;
 import dev.sftpg.io.RunDirLock;
-import dev.sftpg.messages.LearnerState;
 import dev.sftpg.nn.Nd4jRuntime;
+import dev.sftpg.train.Diffusion;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.train.PretrainedModel;
 import dev.sftpg.verticles.CoordinatorVerticle;
 import dev.sftpg.verticles.DashboardVerticle;
 import dev.sftpg.verticles.Deployer;
-import dev.sftpg.verticles.DiscriminatorVerticle;
-import dev.sftpg.verticles.GeneratorVerticle;
-import dev.sftpg.verticles.RolloutVerticle;
+import dev.sftpg.verticles.RoleWiring;
 import dev.sftpg.verticles.RunSpec;
-import dev.sftpg.verticles.ValueVerticle;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
-import io.vertx.core.Future;
+import dev.sftpg.verticles.coordinator.Evaluations;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * {@code sftpg run}: a whole SFT-PG run on a clustered Vert.x in this JVM (pretraining first when the preset's
@@ -73,7 +76,7 @@ final class RunCommand {
     static String startDashboard(Vertx vertx, DashboardVerticle dashboard, String host, int port, String fix) throws Exception {
         try {
             Deployer.deployEventLoop(vertx, dashboard).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             vertx.close();
             throw new UsageException("the dashboard cannot listen on " + host + ":" + port + " (" + e.getCause().getMessage() + "): " + fix);
         }
@@ -99,19 +102,39 @@ final class RunCommand {
                     + "); it is used as it is: delete that folder to pretrain it again with these, or set finetune.pretrained");
     }
 
-    /** The pretrained sampler's scores the run's curve is compared with: SWD, sharpness, MMD and the data's own floor. */
+    /**
+     * The pretrained sampler's scores the run's curve is compared with (every metric of the task), the name of the
+     * primary metric, and the data's own floor of it.
+     */
     private static JsonObject evaluateInitial(Config config, SftPgSetup setup, PretrainedModel pretrained) {
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
         Evaluator ev = Evaluator.of(config, setup.diffusion().task(), n, seeds);
         Evaluator.SamplerScore floor = ev.dataFloor();
-        return CoordinatorVerticle.scoreJson(ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null))
-                .put("dataFloorSwd", new JsonObject().put("mean", floor.swd().mean()).put("std", floor.swd().std()));
+        return Evaluations.scoreJson(ev.score(setup.sampler().name(), pretrained.network(), setup.sampler(), null))
+                .put("metric", floor.primary())
+                .put("dataFloor", new JsonObject().put("mean", floor.primaryScore().mean()).put("std", floor.primaryScore().std()));
+    }
+
+    /** "SWD 0.0577 -> 0.0123, sharpness 11.52 -> 1.77": the primary metric's mean and the sharpness from init to final. */
+    private static String change(JsonObject init, JsonObject fin, String metric) {
+        double from = init.getJsonObject(metric, new JsonObject()).getDouble("mean", Double.NaN);
+        double to = fin.getJsonObject(metric, new JsonObject()).getDouble("mean", Double.NaN);
+        return String.format("%s %.4f -> %.4f", metric.toUpperCase(java.util.Locale.ROOT), from, to) + (init.containsKey("sharpness")
+                ? String.format(", sharpness %.2f -> %.2f", init.getDouble("sharpness"), fin.getDouble("sharpness", Double.NaN)) : "");
+    }
+
+    /** "SWD 0.0577 +- 0.0014, sharpness 11.52" of an init or final score as evaluateInitial and the report write them. */
+    private static String describe(JsonObject score, String metric) {
+        JsonObject primary = score.getJsonObject(metric, new JsonObject());
+        return String.format("%s %.4f +- %.4f", metric.toUpperCase(java.util.Locale.ROOT), primary.getDouble("mean", Double.NaN),
+                primary.getDouble("std", Double.NaN)) + (score.containsKey("sharpness")
+                ? String.format(", sharpness %.2f", score.getDouble("sharpness")) : "");
     }
 
     private static String randomToken() {
         byte[] b = new byte[16];
-        new java.security.SecureRandom().nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
     }
 
     int run(String[] argv) throws Exception {
@@ -125,7 +148,7 @@ final class RunCommand {
         List<String> roles = parseRoles(args.get("roles"));
         Path pretrainedDir = PretrainedModel.dirFor(config);
         // before any work: a deterministic policy, or data that cannot be split into training and evaluation sets
-        dev.sftpg.train.Diffusion diffusion = new dev.sftpg.train.Diffusion(config);
+        Diffusion diffusion = new Diffusion(config);
         diffusion.policySampler().requireStochastic();
         diffusion.task();
         String runId = resume != null ? resume.runId() : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
@@ -140,7 +163,7 @@ final class RunCommand {
         }
     }
 
-    private static RunDirLock lockRunDir(Path runDir) throws java.io.IOException {
+    private static RunDirLock lockRunDir(Path runDir) throws IOException {
         try {
             return RunDirLock.acquire(runDir);
         } catch (RunDirLock.InUseException e) {
@@ -159,8 +182,8 @@ final class RunCommand {
         }
         PretrainedModel pretrained = PretrainedModel.load(pretrainedDir);
         warnIfMadeDifferently(pretrained, pretrainedDir, config);
-        dev.sftpg.io.AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
-        RunSpec spec = new RunSpec(runId, config, pretrained.dataDim());
+        AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
+        RunSpec spec = new RunSpec(runId, config, pretrained.shape());
         SftPgSetup setup = spec.setup();
 
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
@@ -175,59 +198,46 @@ final class RunCommand {
                     config.presetName(), setup.sampler().name(), n, seeds);
             initial = evaluateInitial(config, setup, pretrained);
         }
-        JsonObject initSwd = initial.getJsonObject("swd", new JsonObject());
-        err.printf("initial %s: SWD %.4f +- %.4f, sharpness %.2f (data floor SWD %.4f)%n", setup.sampler().name(),
-                initSwd.getDouble("mean", Double.NaN), initSwd.getDouble("std", Double.NaN), initial.getDouble("sharpness", Double.NaN),
-                initial.getJsonObject("dataFloorSwd", new JsonObject()).getDouble("mean", Double.NaN));
+        String metric = initial.getString("metric", "swd");
+        err.printf("initial %s: %s (data floor %s %.4f)%n", setup.sampler().name(), describe(initial, metric),
+                metric.toUpperCase(java.util.Locale.ROOT), initial.getJsonObject("dataFloor", new JsonObject()).getDouble("mean", Double.NaN));
 
         String clusterName = RunSpec.clusterName(config, runId);
         String host = config.get(ConfigSchema.CLUSTER_HOST);
         Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
                 .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         Promise<JsonObject> finished = Promise.promise();
-        Points data = setup.diffusion().trainingSet();
+        RoleWiring wiring = new RoleWiring(spec);
         String dashboardUrl = null, token = null;
         if (config.get(ConfigSchema.DASHBOARD_ENABLED) && !args.flag("no-dashboard")) {
             token = randomTokenFor(config);
             String dHost = config.get(ConfigSchema.DASHBOARD_HOST);
             int dPort = config.get(ConfigSchema.DASHBOARD_PORT);
             JsonObject runInfo = runInfo(runId, config, setup, runDir.toString());
-            dashboardUrl = startDashboard(vertx, new DashboardVerticle(dHost, dPort, token, runInfo, data), dHost, dPort,
+            dashboardUrl = startDashboard(vertx, wiring.dashboard(dHost, dPort, token, runInfo), dHost, dPort,
                     "set dashboard.port to a free port or pass --no-dashboard");
         }
         FinetuneCheckpoint from = resume == null ? null : resume.checkpoint();
-        CoordinatorVerticle coordinator = new CoordinatorVerticle(spec, runDir, setup.policyReplica(pretrained.network()),
-                data, initial, finished, from);
+        CoordinatorVerticle coordinator = wiring.coordinator(runDir, pretrained.network(),
+                pretrainedDir.resolve(PretrainedModel.WEIGHTS_FILE), initial, finished, from);
         Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
-        Future<?> learners = Future.succeededFuture();
-        LearnerState valueState = from == null ? null : from.learner("value");
-        LearnerState criticState = from == null ? null : from.learner("discriminator");
-        LearnerState policyState = from == null ? null : from.learner("generator");
-        if (roles.contains("value"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new ValueVerticle(setup, valueState), "value"));
-        if (roles.contains("discriminator"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data, criticState), "discriminator"));
-        if (roles.contains("generator"))
-            learners = learners.compose(x -> Deployer.deploy(vertx, new GeneratorVerticle(setup, pretrained.network(), policyState), "generator"));
-        learners.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        int workers = roles.contains("rollout") ? config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS) : 0;
-        for (int i = 0; i < workers; i++)
-            Deployer.deploy(vertx, new RolloutVerticle("rollout-" + i, i, setup, pretrained.network()), "rollout-" + i)
-                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        int workers = config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS);
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network());
+        for (RoleWiring.Hosted h : wiring.learners(roles, role -> from == null ? null : from.learner(role), pretrained.network(), rollouts))
+            Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, host, String.join(", ", roles), runDir);
         err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%n", clusterName);
         if (dashboardUrl != null)
             err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 
-        java.util.concurrent.atomic.AtomicBoolean summarised = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.function.Consumer<JsonObject> summary = report -> {
+        AtomicBoolean summarised = new AtomicBoolean();
+        Consumer<JsonObject> summary = report -> {
             if (!summarised.compareAndSet(false, true)) return;
             JsonObject fin = report.getJsonObject("final", new JsonObject());
-            out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); SWD %.4f -> %.4f, sharpness %.2f -> %.2f; report %s%n",
+            out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); %s -> %s; report %s%n",
                     runId, report.getString("stopReason"), report.getDouble("wallSeconds"), report.getLong("generatorSteps"),
-                    report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), initSwd.getDouble("mean", Double.NaN),
-                    fin.getJsonObject("swd", new JsonObject()).getDouble("mean", Double.NaN), initial.getDouble("sharpness", Double.NaN),
-                    fin.getDouble("sharpness", Double.NaN), runDir.resolve("report.json"));
+                    report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), change(initial, fin, metric),
+                    runDir.resolve("report.json"));
             out.flush();
         };
         Thread hook = new Thread(() -> {

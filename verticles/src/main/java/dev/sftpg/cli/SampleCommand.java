@@ -44,14 +44,14 @@ final class SampleCommand {
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
         SamplerRecord rec = model.sampler(samplerName);
-        Task task = model.diffusion().task();
-        Points samples = new Points(n, task.shape(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
+        Points samples = new Points(n, model.shape(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
         if (lower.endsWith(".csv")) {
             PointsCsv.write(file, samples);
         } else if (lower.endsWith(".npy")) {
             Npy.write(file, samples);
         } else {
-            if (!task.isImage() && task.shape().size() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
+            if (!model.shape().isImage() && model.dim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
+            Task task = model.diffusion().task(); // the data drawn with the samples
             Points data = task.data().evaluationSample(task.isImage() ? 64 : Math.max(n, 5000), 12345);
             task.renderer().writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)");
         }

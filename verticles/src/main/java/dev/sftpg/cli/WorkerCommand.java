@@ -4,12 +4,12 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Nd4jRuntime;
+import dev.sftpg.messages.LearnerState;
+import dev.sftpg.messages.MessageCodecs;
+import dev.sftpg.train.PretrainedModel;
 import dev.sftpg.verticles.Deployer;
-import dev.sftpg.verticles.DiscriminatorVerticle;
-import dev.sftpg.verticles.GeneratorVerticle;
-import dev.sftpg.verticles.RolloutVerticle;
+import dev.sftpg.verticles.RoleWiring;
 import dev.sftpg.verticles.RunSpec;
-import dev.sftpg.verticles.ValueVerticle;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
@@ -18,10 +18,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** {@code sftpg worker}: join a running cluster and host more roles (typically rollout workers) until the run stops. */
 final class WorkerCommand {
@@ -35,7 +37,7 @@ final class WorkerCommand {
     int run(String[] argv) throws Exception {
         Args args = Args.parse("worker", argv, 1, Set.of("role", "instances", "cluster", "cluster-name", "port", "join-timeout",
                 "http-port", "reattach-timeout"), Set.of());
-        List<String> allowed = new java.util.ArrayList<>(RunCommand.ROLES);
+        List<String> allowed = new ArrayList<>(RunCommand.ROLES);
         allowed.add("dashboard");
         List<String> roles = RunCommand.parseRoles(args.require("role", "rollout"), allowed);
         String clusterName = args.require("cluster-name", "sftpg-20261125-120000-ab12 (printed by `run`)");
@@ -51,14 +53,14 @@ final class WorkerCommand {
         Vertx vertx;
         try {
             vertx = starting.toCompletionStage().toCompletableFuture().get(nodeTimeout, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             starting.onSuccess(Vertx::close); // a node that comes up late must not linger
             throw new UsageException("could not start a cluster node for " + clusterName + " on " + host + " within " + nodeTimeout
                     + " s: check that " + host + " is this machine's address and that ports from " + port + " are free (--port)");
         }
         RunSpec spec = fetchRunSpec(vertx, clusterName, joinTimeout);
         SftPgSetup setup = spec.setup();
-        ConditionalMlp architecture = setup.diffusion().epsilonSpec(spec.dim()).build(0);
+        ConditionalMlp architecture = setup.diffusion().epsilonSpec(spec.shape()).build(0);
         String base = "w" + ProcessHandle.current().pid();
         CountDownLatch stopped = new CountDownLatch(1);
         CoordinatorWatch watch = new CoordinatorWatch(spec.runId(), reattachTimeout,
@@ -71,30 +73,22 @@ final class WorkerCommand {
         vertx.setPeriodic(1000, t -> {
             if (watch.gaveUp()) stopped.countDown();
         });
-        for (String role : roles) {
-            if (role.equals("dashboard")) {
-                int httpPort = args.intOption("http-port", spec.config().get(ConfigSchema.DASHBOARD_PORT), 1);
-                String dHost = spec.config().get(ConfigSchema.DASHBOARD_HOST);
-                String token = RunCommand.randomTokenFor(spec.config());
-                String url = RunCommand.startDashboard(vertx, new dev.sftpg.verticles.DashboardVerticle(dHost, httpPort, token,
-                        RunCommand.runInfo(spec.runId(), spec.config(), setup, "(another process)"),
-                        setup.diffusion().dataSource().sample(2000, 0)), dHost, httpPort, "pass --http-port with a free port");
-                err.printf("dashboard: %s  (control token: %s)%n", url, token);
-                continue;
-            }
-            for (int i = 0; i < (role.equals("rollout") ? instances : 1); i++) {
-                var verticle = switch (role) {
-                    case "rollout" -> new RolloutVerticle(base + "-" + i, (int) (ProcessHandle.current().pid() % 100_000) * 10 + i + 1,
-                            setup, architecture);
-                    case "value" -> new ValueVerticle(setup, startState(vertx, role));
-                    case "discriminator" -> new DiscriminatorVerticle(setup, setup.diffusion().trainingSet(), startState(vertx, role));
-                    default -> new GeneratorVerticle(setup,
-                            dev.sftpg.train.PretrainedModel.load(dev.sftpg.train.PretrainedModel.dirFor(spec.config())).network(),
-                            startState(vertx, role));
-                };
-                Deployer.deploy(vertx, verticle, role + "-" + i).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            }
+        RoleWiring wiring = new RoleWiring(spec);
+        if (roles.contains("dashboard")) {
+            int httpPort = args.intOption("http-port", spec.config().get(ConfigSchema.DASHBOARD_PORT), 1);
+            String dHost = spec.config().get(ConfigSchema.DASHBOARD_HOST);
+            String token = RunCommand.randomTokenFor(spec.config());
+            String url = RunCommand.startDashboard(vertx, wiring.dashboard(dHost, httpPort, token,
+                    RunCommand.runInfo(spec.runId(), spec.config(), setup, "(another process)")), dHost, httpPort,
+                    "pass --http-port with a free port");
+            err.printf("dashboard: %s  (control token: %s)%n", url, token);
         }
+        ConditionalMlp pretrained = roles.contains("generator")
+                ? PretrainedModel.load(PretrainedModel.dirFor(spec.config())).network() : null;
+        int firstNumber = (int) (ProcessHandle.current().pid() % 100_000) * 10 + 1;
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture);
+        for (RoleWiring.Hosted h : wiring.learners(roles, role -> startState(vertx, role), pretrained, rollouts))
+            Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.equals(List.of("rollout"))
                 ? instances + " rollout worker(s)" : String.join(", ", roles));
         stopped.await();
@@ -109,11 +103,11 @@ final class WorkerCommand {
     }
 
     /** The state a worker-hosted learner starts from: the resumed checkpoint's, or null for a fresh run. */
-    private static dev.sftpg.messages.LearnerState startState(Vertx vertx, String role) throws Exception {
+    private static LearnerState startState(Vertx vertx, String role) throws Exception {
         Buffer body = vertx.eventBus().<Buffer>request(Addresses.startState(role), Buffer.buffer())
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body();
         return body == null || body.length() == 0 ? null
-                : dev.sftpg.messages.MessageCodecs.decode(body.getBytes(), dev.sftpg.messages.LearnerState.class);
+                : MessageCodecs.decode(body.getBytes(), LearnerState.class);
     }
 
     /** The coordinator's consumer becomes visible a few seconds after the cluster forms: retry until the timeout. */

@@ -20,6 +20,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
+
 
 /**
  * The critic f. Per incoming trajectory batch, strictly in order: score f(x0), have the value learner fit the
@@ -29,6 +31,7 @@ import io.vertx.core.json.JsonObject;
 public final class DiscriminatorVerticle extends LearnerVerticle {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SftPgSetup setup;
+    private final LearnerSettings settings;
     private final Points data;
     private final LearnerState initial;
     private final SerialQueue queue = new SerialQueue();
@@ -39,8 +42,13 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
 
     /** @param initial the state to start from (a resumed run), or null for a fresh critic */
     public DiscriminatorVerticle(SftPgSetup setup, Points data, LearnerState initial) {
+        this(setup, LearnerSettings.from(setup.config()), data, initial);
+    }
+
+    public DiscriminatorVerticle(SftPgSetup setup, LearnerSettings settings, Points data, LearnerState initial) {
         super("discriminator", "discriminator");
         this.setup = setup;
+        this.settings = settings;
         this.data = data;
         this.initial = initial;
     }
@@ -53,7 +61,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
             restore(initial);
             steps = initial.counters().path("steps").asLong();
         }
-        faultThreshold(setup.config().get(dev.sftpg.config.ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
+        faultThreshold(settings.nanRollbackAfter());
         vertx.eventBus().<Buffer>consumer(Addresses.BATCH, m -> queue.submit(() -> onBatch(m)));
         vertx.eventBus().<Buffer>consumer(Addresses.CRITIC_SCORE, this::onScore);
         serveState(queue, () -> NetworkState.capture(role, critic.network(), critic.optimizer(),
@@ -71,9 +79,9 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private Future<?> onBatch(Message<Buffer> m) {
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
-        if (batch.sampleSize() != setup.dim() || batch.steps() != setup.sampler().steps()) {
-            wire.reject(m, "trajectory batch of " + batch.steps() + " steps of size " + batch.sampleSize() + " does not fit this run ("
-                    + setup.sampler().steps() + " steps of size " + setup.dim() + ")");
+        if (!setup.shape().matches(batch.sampleShape()) || batch.steps() != setup.sampler().steps()) {
+            wire.reject(m, "trajectory batch of " + batch.steps() + " steps of shape " + Arrays.toString(batch.sampleShape())
+                    + " does not fit this run (" + setup.sampler().steps() + " steps of shape " + setup.shape() + ")");
             return Future.succeededFuture();
         }
         int b = batch.batch();
@@ -110,8 +118,8 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private void onScore(Message<Buffer> m) {
         ScoreQuery q = wire.decode(m, ScoreQuery.class);
         if (q == null) return;
-        if (q.sampleSize() != setup.dim()) {
-            wire.reject(m, "score query of points of size " + q.sampleSize() + ", this run's are " + setup.dim());
+        if (!setup.shape().matches(q.sampleShape())) {
+            wire.reject(m, "score query of samples of shape " + Arrays.toString(q.sampleShape()) + ", this run's are " + setup.shape());
             return;
         }
         m.reply(Wire.encode(q.reply(critic.score(q.points(), q.n()))));

@@ -2,7 +2,6 @@ package dev.sftpg.verticles;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.PolicyLearner;
 import dev.sftpg.finetune.SftPgSetup;
@@ -24,51 +23,40 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The policy. Buffers the transitions of batches whose critic and value steps are done (if their policy version
  * is within maxPolicyLag); every nCritic batches it scores minibatches with the current critic and value, takes
  * the policy-gradient steps, publishes the new version with its weights, and only then returns the batch's
- * credit, so a worker's next batch comes from the new policy.
- *
- * <p>It also keeps the books of the rollout workers: credits in flight per worker, a worker silent for
- * {@code train.workerTimeout} is declared lost and its credits recovered, and while the coordinator holds it (for a
- * checkpoint or the end of the run) returned credits are withheld until nothing is in flight, so the checkpoint is
- * a consistent cut of the whole pipeline.
+ * credit, so a worker's next batch comes from the new policy. The workers' credits are kept by a {@link CreditLedger}.
  */
 public final class GeneratorVerticle extends LearnerVerticle {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long HOLD_TIMEOUT_MILLIS = 5_000;
 
-    /** What the generator knows of one rollout worker. */
-    private static final class Worker {
-        long batches, nextSequence, lastSeen, inFlight, withheld;
-        boolean lost, greeted; // greeted: said hello to this generator, so it holds credits
-    }
-
     private final SftPgSetup setup;
+    private final GeneratorSettings settings;
     private final ConditionalMlp pretrained;
     private final LearnerState initial;
     private final SerialQueue queue = new SerialQueue();
-    private final Map<String, Worker> workers = new LinkedHashMap<>();
-    private final Map<Long, Long> lagHistogram = new java.util.TreeMap<>();
-    private final List<Message<Buffer>> heldHellos = new ArrayList<>();
+    private final Map<Long, Long> lagHistogram = new TreeMap<>();
+    private CreditLedger ledger;
     private PolicyLearner policy;
-    private int maxLag, credits;
-    private long criticBatches, dropped, lostBatches, workersLost, queryIds, startMillis;
-    private boolean hold, saidNoWorkers;
-    private String runId; // from the coordinator's heartbeat, to name the cluster in messages
+    private long criticBatches, dropped, lostBatches, queryIds;
     private Promise<Boolean> quiescent;
     private PolicyLearner.Update last;
 
     /** @param initial the state to start from (a resumed run), or null to start from the pretrained weights */
     public GeneratorVerticle(SftPgSetup setup, ConditionalMlp pretrained, LearnerState initial) {
+        this(setup, GeneratorSettings.from(setup.config(), null), pretrained, initial);
+    }
+
+    public GeneratorVerticle(SftPgSetup setup, GeneratorSettings settings, ConditionalMlp pretrained, LearnerState initial) {
         super("generator", "generator");
         this.setup = setup;
+        this.settings = settings;
         this.pretrained = pretrained;
         this.initial = initial;
     }
@@ -80,20 +68,21 @@ public final class GeneratorVerticle extends LearnerVerticle {
         if (policy.tailFrom() < steps)
             Log.info(role, "policy-gradient baseline: V(x_i, i) for steps 0.." + (policy.tailFrom() - 1)
                     + ", f of the noise-free continuation for steps " + policy.tailFrom() + ".." + (steps - 1));
-        maxLag = setup.config().get(ConfigSchema.FINETUNE_MAX_POLICY_LAG);
-        credits = setup.config().get(ConfigSchema.TRAIN_CREDITS);
-        startMillis = System.currentTimeMillis();
+        ledger = new CreditLedger(role, settings, this::sendCredit, System.currentTimeMillis());
         if (initial != null) resumeFrom(initial);
-        faultThreshold(setup.config().get(ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
+        faultThreshold(settings.nanRollbackAfter());
         vertx.eventBus().<Buffer>consumer(Addresses.POLICY_WEIGHTS, m -> m.reply(Wire.encode(weights())));
         vertx.eventBus().<Buffer>consumer(Addresses.WORKER_HELLO, this::onHello);
         vertx.eventBus().<Buffer>consumer(Addresses.GENERATOR_BATCH, m -> queue.submit(() -> onBatch(m)));
         vertx.eventBus().<Buffer>consumer(Addresses.BATCH_LOST, this::onLostBatch);
         vertx.eventBus().<Buffer>consumer(Addresses.GENERATOR_HOLD, this::onHold);
-        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, this::onWorkerMetrics);
-        vertx.eventBus().<Buffer>consumer(Addresses.HEARTBEAT, m -> runId = m.headers().get("runId"));
+        // only known workers' metrics matter, as heartbeats: no decoding
+        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, m -> ledger.heardFrom(m.headers().get(Addresses.SENDER)));
         serveState(queue, this::capture, this::rollBackTo);
-        vertx.setPeriodic(1000, t -> checkWorkers());
+        vertx.setPeriodic(1000, t -> {
+            ledger.checkWorkers();
+            checkQuiescent();
+        });
         startMetrics();
         // a resumed policy tells the coordinator (and any re-attaching worker) which version it continues from
         if (initial != null) vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
@@ -109,8 +98,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private LearnerState capture() {
         ObjectNode c = JSON.createObjectNode().put("version", policy.version()).put("criticBatches", criticBatches)
                 .put("dropped", dropped).put("lrScale", policy.lrScale());
-        ObjectNode ws = c.putObject("workers");
-        workers.forEach((id, w) -> ws.putObject(id).put("batches", w.batches).put("nextSequence", w.nextSequence));
+        ledger.capture(c.putObject("workers"));
         var batches = c.putArray("bufferBatches");
         for (int b : policy.bufferedBatches()) batches.add(b);
         Map<String, float[]> extra = policy.bufferedTransitions() > 0 ? Map.of("buffer", policy.bufferedStates()) : Map.of();
@@ -127,13 +115,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         criticBatches = c.path("criticBatches").asLong();
         dropped = c.path("dropped").asLong();
         policy.lrScale(c.path("lrScale").asDouble(1.0));
-        c.path("workers").fields().forEachRemaining(e -> {
-            Worker w = new Worker();
-            w.batches = e.getValue().path("batches").asLong();
-            w.nextSequence = e.getValue().path("nextSequence").asLong();
-            w.lost = true; // until it says hello again
-            workers.put(e.getKey(), w);
-        });
+        ledger.restore(c.path("workers"));
     }
 
     /**
@@ -147,88 +129,25 @@ public final class GeneratorVerticle extends LearnerVerticle {
         vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
     }
 
-    // ------------------------------------------------------------------ workers and credits
-
-    private Worker worker(String id) {
-        return workers.computeIfAbsent(id, k -> new Worker());
-    }
+    // ------------------------------------------------------------------ the bus side of the credit ledger
 
     private void onHello(Message<Buffer> m) {
         Credit hello = wire.decode(m, Credit.class);
         if (hello == null) return;
-        if (hold) {
-            heldHellos.add(m); // answered on release: a worker joining now must not start producing mid-checkpoint
-            return;
-        }
-        Worker w = worker(hello.workerId());
-        boolean rejoin = w.lost;
-        w.lost = false;
-        w.greeted = true;
-        w.lastSeen = System.currentTimeMillis();
-        w.inFlight = credits; // whatever it held before a coordinator restart is void now
-        w.withheld = 0;
-        Log.info(role, "rollout worker " + hello.workerId() + (rejoin ? " re-attached" : " joined") + "; granting " + credits
-                + " credit(s), next batch #" + w.nextSequence + (saidNoWorkers ? "; training continues" : ""));
-        saidNoWorkers = false;
-        m.reply(Wire.encode(new Credit(hello.workerId(), credits)),
-                new DeliveryOptions().addHeader("nextSequence", Long.toString(w.nextSequence)));
-    }
-
-    private void onWorkerMetrics(Message<Buffer> m) {
-        String sender = m.headers().get(Addresses.SENDER);
-        Worker w = sender == null ? null : workers.get(sender); // only known workers' heartbeats matter: no decoding
-        if (w != null) w.lastSeen = System.currentTimeMillis();
-    }
-
-    /** Declares silent workers lost (recovering their credits) and says once when none is left. */
-    private void checkWorkers() {
-        long now = System.currentTimeMillis();
-        long timeout = (long) (setup.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000);
-        workers.forEach((id, w) -> {
-            if (w.lost || !w.greeted || now - w.lastSeen < timeout) return;
-            w.lost = true;
-            workersLost++;
-            Log.warn(role, "rollout worker " + id + " lost (silent for " + (now - w.lastSeen) / 1000 + " s): "
-                    + (w.inFlight + w.withheld) + " credit(s) recovered; " + liveWorkers() + " worker(s) left");
-            w.inFlight = 0;
-            w.withheld = 0;
-        });
-        if (liveWorkers() == 0 && !saidNoWorkers && now - startMillis > timeout) {
-            saidNoWorkers = true;
-            Log.warn(role, "no rollout worker alive: waiting for one to join (sftpg worker --role rollout --cluster-name "
-                    + (runId == null ? "<this run's cluster>" : RunSpec.clusterName(setup.config(), runId)) + ")");
-        }
-        checkQuiescent();
-    }
-
-    private long liveWorkers() {
-        return workers.values().stream().filter(w -> w.greeted && !w.lost).count();
-    }
-
-    private long inFlight() {
-        return workers.values().stream().filter(w -> w.greeted && !w.lost).mapToLong(w -> w.inFlight).sum();
-    }
-
-    /** A batch (or news of its loss) came back from {@code workerId}: its credit returns, or is withheld while held. */
-    private void creditReturned(String workerId) {
-        Worker w = workers.get(workerId);
-        if (w == null) return; // a stray sender that never said hello holds no credits
-        w.lastSeen = System.currentTimeMillis();
-        w.inFlight = Math.max(0, w.inFlight - 1);
-        // a worker declared lost, or one known only from its batches, gets no credits until it says hello
-        if (w.lost || !w.greeted) return;
-        if (hold) {
-            w.withheld++;
-            checkQuiescent();
-            return;
-        }
-        w.inFlight++;
-        sendCredit(workerId, 1);
+        CreditLedger.Grant g = ledger.hello(hello.workerId(), () -> onHello(m));
+        if (g != null)
+            m.reply(Wire.encode(new Credit(hello.workerId(), g.credits())),
+                    new DeliveryOptions().addHeader("nextSequence", Long.toString(g.nextSequence())));
     }
 
     private void sendCredit(String workerId, int n) {
         DeliveryOptions o = wire.from().addHeader("policyVersion", Long.toString(policy.version()));
         vertx.eventBus().send(Addresses.credit(workerId), Wire.encode(new Credit(workerId, n)), o);
+    }
+
+    private void creditReturned(String workerId) {
+        ledger.creditReturned(workerId);
+        checkQuiescent();
     }
 
     private void onLostBatch(Message<Buffer> m) {
@@ -251,37 +170,18 @@ public final class GeneratorVerticle extends LearnerVerticle {
             return;
         }
         if (on) holdUntilQuiet(m);
-        else release(m);
-    }
-
-    /** Sends every withheld credit and answers the hellos that waited. */
-    private void release(Message<Buffer> m) {
-        hold = false;
-        int released = 0;
-        for (Map.Entry<String, Worker> e : workers.entrySet()) {
-            Worker w = e.getValue();
-            if (w.withheld > 0 && !w.lost) {
-                w.inFlight += w.withheld;
-                sendCredit(e.getKey(), (int) w.withheld);
-                released += (int) w.withheld;
-            }
-            w.withheld = 0;
-        }
-        List<Message<Buffer>> hellos = new ArrayList<>(heldHellos);
-        heldHellos.clear();
-        hellos.forEach(this::onHello);
-        m.reply(new JsonObject().put("released", released).toBuffer());
+        else m.reply(new JsonObject().put("released", ledger.release()).toBuffer());
     }
 
     private void holdUntilQuiet(Message<Buffer> m) {
-        hold = true;
+        ledger.hold();
         // queued work first: a batch already in this verticle's queue is part of the cut
         queue.submit(() -> {
             if (quiescent == null) {
                 quiescent = Promise.promise();
                 long timer = vertx.setTimer(HOLD_TIMEOUT_MILLIS, t -> {
                     if (quiescent != null) {
-                        Log.warn(role, inFlight() + " batch(es) still in flight after " + HOLD_TIMEOUT_MILLIS / 1000
+                        Log.warn(role, ledger.inFlight() + " batch(es) still in flight after " + HOLD_TIMEOUT_MILLIS / 1000
                                 + " s of hold: checkpointing without them");
                         quiescent.tryComplete(false);
                         quiescent = null;
@@ -297,7 +197,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     }
 
     private void checkQuiescent() {
-        if (hold && quiescent != null && inFlight() == 0) {
+        if (quiescent != null && ledger.quiescent()) {
             quiescent.tryComplete(true);
             quiescent = null;
         }
@@ -308,13 +208,11 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private Future<?> onBatch(Message<Buffer> m) {
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
-        Worker w = worker(batch.workerId());
-        w.batches++;
-        w.nextSequence = Math.max(w.nextSequence, batch.sequence() + 1);
+        ledger.batchArrived(batch.workerId(), batch.sequence());
         long lag = policy.version() - batch.policyVersion();
         lagHistogram.merge(lag, 1L, Long::sum);
         // a negative lag is a batch from before a rollback or a resume: its policy no longer exists
-        if (lag >= 0 && lag <= maxLag) policy.add(batch.states(), batch.batch());
+        if (lag >= 0 && lag <= settings.maxLag()) policy.add(batch.states(), batch.batch());
         else dropped++;
         criticBatches++;
         Future<?> update = criticBatches % setup.nCritic() == 0 && policy.bufferedTransitions() > 0
@@ -326,47 +224,18 @@ public final class GeneratorVerticle extends LearnerVerticle {
     }
 
     private Future<?> update() {
-        List<PolicyLearner.Minibatch> mbs = policy.drawMinibatches();
-        int total = mbs.stream().mapToInt(PolicyLearner.Minibatch::n).sum();
-        int dim = setup.dim();
-        // one critic query scores the finals, then the tail rows' continuations (the tail's baseline)
-        List<float[]> continuations = new ArrayList<>();
-        for (PolicyLearner.Minibatch mb : mbs) continuations.add(policy.tailContinuations(mb));
-        int tailPoints = continuations.stream().mapToInt(c -> c.length / dim).sum();
-        float[] criticPoints = new float[(total + tailPoints) * dim], states = new float[total * dim];
-        int[] steps = new int[total];
-        int at = 0, tailAt = total;
-        for (int m = 0; m < mbs.size(); m++) {
-            PolicyLearner.Minibatch mb = mbs.get(m);
-            System.arraycopy(mb.finals(), 0, criticPoints, at * dim, mb.n() * dim);
-            System.arraycopy(mb.x(), 0, states, at * dim, mb.n() * dim);
-            System.arraycopy(mb.steps(), 0, steps, at, mb.n());
-            at += mb.n();
-            float[] c = continuations.get(m);
-            System.arraycopy(c, 0, criticPoints, tailAt * dim, c.length);
-            tailAt += c.length / dim;
-        }
-        int[] shape = {dim};
+        PolicyLearner.ScoreRequest request = policy.scoreRequest();
+        int[] shape = setup.shape().dims();
         Future<Message<Buffer>> f = Requests.request(vertx, Addresses.CRITIC_SCORE,
-                Wire.encode(ScoreQuery.critic(++queryIds, shape, criticPoints)), wire.from(), id);
+                Wire.encode(ScoreQuery.critic(++queryIds, shape, request.criticPoints())), wire.from(), id);
         Future<Message<Buffer>> v = Requests.request(vertx, Addresses.VALUE_SCORE,
-                Wire.encode(ScoreQuery.value(++queryIds, shape, states, steps)), wire.from(), id);
+                Wire.encode(ScoreQuery.value(++queryIds, shape, request.valueStates(), request.valueSteps())), wire.from(), id);
         return Future.all(f, v).map(done -> {
             ScoreReply fr = wire.decode(f.result(), ScoreReply.class), vr = wire.decode(v.result(), ScoreReply.class);
             if (fr == null || vr == null) throw new IllegalStateException("malformed score reply");
-            List<float[]> fs = new ArrayList<>(), vs = new ArrayList<>(), tails = new ArrayList<>();
-            int pos = 0, tailPos = total;
-            for (int m = 0; m < mbs.size(); m++) {
-                int n = mbs.get(m).n(), tailRows = continuations.get(m).length / dim;
-                fs.add(java.util.Arrays.copyOfRange(fr.values(), pos, pos + n));
-                vs.add(java.util.Arrays.copyOfRange(vr.values(), pos, pos + n));
-                tails.add(java.util.Arrays.copyOfRange(fr.values(), tailPos, tailPos + tailRows));
-                pos += n;
-                tailPos += tailRows;
-            }
-            last = policy.apply(mbs, fs, vs, tails);
+            last = policy.apply(request, fr.values(), vr.values());
             for (int i = 0; i < last.skipped(); i++) noteUpdate(false, "policy");
-            if (last.skipped() < mbs.size()) noteUpdate(true, "policy");
+            if (last.skipped() < request.minibatches().size()) noteUpdate(true, "policy");
             vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
             return null;
         });
@@ -374,14 +243,12 @@ public final class GeneratorVerticle extends LearnerVerticle {
 
     @Override
     JsonObject metrics() {
-        JsonObject ws = new JsonObject();
-        workers.forEach((id, w) -> ws.put(id, new JsonObject().put("batches", w.batches).put("lastSeenMillis", w.lastSeen)
-                .put("inFlight", w.inFlight).put("lost", w.lost)));
         JsonObject m = new JsonObject().put("policyVersion", policy.version()).put("criticBatches", criticBatches)
                 .put("droppedForPolicyLag", dropped).put("bufferedTransitions", policy.bufferedTransitions())
-                .put("queueDepth", queue.depth()).put("policyLr", policy.optimizer().learningRate()).put("workers", ws)
-                .put("liveWorkers", liveWorkers()).put("workersLost", workersLost).put("creditsInFlight", inFlight())
-                .put("lostBatches", lostBatches).put("held", hold);
+                .put("queueDepth", queue.depth()).put("policyLr", policy.optimizer().learningRate())
+                .put("workers", ledger.workersJson())
+                .put("liveWorkers", ledger.liveWorkers()).put("workersLost", ledger.workersLost())
+                .put("creditsInFlight", ledger.inFlight()).put("lostBatches", lostBatches).put("held", ledger.held());
         JsonObject lags = new JsonObject();
         lagHistogram.forEach((lag, n) -> lags.put(Long.toString(lag), n));
         m.put("policyLagHistogram", lags);

@@ -136,7 +136,7 @@ public final class RolloutVerticle extends LearnerVerticle {
         credits--;
         int b = setup.batch();
         float[] states = Rollout.generate(policy, setup.sampler(), b, Rollout.seedFor(setup.seed(), index, sequence));
-        TrajectoryBatch batch = new TrajectoryBatch(version, id, sequence++, setup.sampler().steps(), b, new int[]{setup.dim()}, states);
+        TrajectoryBatch batch = new TrajectoryBatch(version, id, sequence++, setup.sampler().steps(), b, setup.shape().dims(), states);
         vertx.eventBus().send(Addresses.BATCH, Wire.encode(batch), wire.from());
         produced++;
         producing = false;

@@ -2,15 +2,19 @@ package dev.sftpg.verticles;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
+import dev.sftpg.data.SampleShape;
 import dev.sftpg.finetune.SftPgSetup;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.util.Arrays;
 
 
 /**
- * What every process of a run must agree on: the resolved configuration, the data dimension and the run id.
+ * What every process of a run must agree on: the resolved configuration, the samples' shape and the run id.
  * The coordinator serves it on {@code sftpg.run.info}; a joining worker builds its verticles from it.
  */
-public record RunSpec(String runId, Config config, int dim) {
+public record RunSpec(String runId, Config config, SampleShape shape) {
 
     /** The run's cluster: {@code cluster.name}, else one of its own, {@code sftpg-<run id>}. */
     public static String clusterName(Config config, String runId) {
@@ -19,15 +23,17 @@ public record RunSpec(String runId, Config config, int dim) {
     }
 
     public SftPgSetup setup() {
-        return new SftPgSetup(config, dim);
+        return new SftPgSetup(config, shape);
     }
 
     public JsonObject toJson() {
-        return new JsonObject().put("runId", runId).put("dim", dim).put("config", config.toJson());
+        return new JsonObject().put("runId", runId).put("shape", new JsonArray(Arrays.stream(shape.dims()).boxed().toList()))
+                .put("config", config.toJson());
     }
 
     public static RunSpec fromJson(JsonObject json) {
         Config config = ConfigLoader.fromJsonText(json.getString("config"), "the run's configuration");
-        return new RunSpec(json.getString("runId"), config, json.getInteger("dim"));
+        JsonArray dims = json.getJsonArray("shape");
+        return new RunSpec(json.getString("runId"), config, SampleShape.of(dims.stream().mapToInt(d -> ((Number) d).intValue()).toArray()));
     }
 }

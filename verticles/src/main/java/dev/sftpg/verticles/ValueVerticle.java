@@ -22,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 public final class ValueVerticle extends LearnerVerticle {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SftPgSetup setup;
+    private final LearnerSettings settings;
     private final LearnerState initial;
     private ValueLearner value;
     private long steps;
@@ -29,8 +30,13 @@ public final class ValueVerticle extends LearnerVerticle {
 
     /** @param initial the state to start from (a resumed run), or null for a fresh value network */
     public ValueVerticle(SftPgSetup setup, LearnerState initial) {
+        this(setup, LearnerSettings.from(setup.config()), initial);
+    }
+
+    public ValueVerticle(SftPgSetup setup, LearnerSettings settings, LearnerState initial) {
         super("value", "value");
         this.setup = setup;
+        this.settings = settings;
         this.initial = initial;
     }
 
@@ -39,7 +45,7 @@ public final class ValueVerticle extends LearnerVerticle {
         value = setup.value();
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_FIT, this::onFit);
         vertx.eventBus().<Buffer>consumer(Addresses.VALUE_SCORE, this::onScore);
-        faultThreshold(setup.config().get(dev.sftpg.config.ConfigSchema.TRAIN_NAN_ROLLBACK_AFTER));
+        faultThreshold(settings.nanRollbackAfter());
         serveState(null, () -> NetworkState.capture(role, value.network(), value.optimizer(),
                 JSON.createObjectNode().put("steps", steps), java.util.Map.of()),
                 s -> NetworkState.restore(s, value.network(), value.optimizer())); // the step count only moves forward
@@ -56,7 +62,7 @@ public final class ValueVerticle extends LearnerVerticle {
         if (pair == null) return;
         TrajectoryBatch batch = (TrajectoryBatch) pair[0];
         float[] f = ((ScoreReply) pair[1]).values();
-        if (f.length != batch.batch() || batch.sampleSize() != setup.dim() || batch.steps() != setup.sampler().steps()) {
+        if (f.length != batch.batch() || !setup.shape().matches(batch.sampleShape()) || batch.steps() != setup.sampler().steps()) {
             wire.reject(m, "value fit: batch or scores do not fit this run");
             return;
         }
@@ -75,8 +81,8 @@ public final class ValueVerticle extends LearnerVerticle {
     private void onScore(Message<Buffer> m) {
         ScoreQuery q = wire.decode(m, ScoreQuery.class);
         if (q == null) return;
-        if (!q.isValueQuery() || q.sampleSize() != setup.dim()) {
-            wire.reject(m, "value queries need points of size " + setup.dim() + " and a step index per point");
+        if (!q.isValueQuery() || !setup.shape().matches(q.sampleShape())) {
+            wire.reject(m, "value queries need samples of shape " + setup.shape() + " and a step index per sample");
             return;
         }
         m.reply(Wire.encode(q.reply(value.predict(q.points(), q.n(), q.steps()))));

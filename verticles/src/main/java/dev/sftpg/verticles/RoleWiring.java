@@ -1,0 +1,103 @@
+package dev.sftpg.verticles;
+
+import dev.sftpg.data.Points;
+import dev.sftpg.finetune.FinetuneCheckpoint;
+import dev.sftpg.finetune.SftPgSetup;
+import dev.sftpg.messages.LearnerState;
+import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.verticles.coordinator.CoordinatorSettings;
+import dev.sftpg.verticles.coordinator.Evaluations;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * Builds the verticles a process hosts, the same way in {@code run} and {@code worker}: every role gets its
+ * settings resolved here, once, from the run's configuration, and the same data.
+ */
+public final class RoleWiring {
+    /** The roles a process can host besides the coordinator and the dashboard, in the order they are deployed. */
+    public static final List<String> ROLES = List.of("value", "discriminator", "generator", "rollout");
+
+    /** A verticle and the name of its own single-thread pool. */
+    public record Hosted(String pool, VerticleBase verticle) {
+    }
+
+    /** Where a learner starts from: a resumed checkpoint's state, or null for a fresh run. */
+    public interface StartStates {
+        LearnerState of(String role) throws Exception;
+    }
+
+    /**
+     * How this process names and numbers its rollout workers (the number seeds their noise, so it must be unique in
+     * the run), and the network they start from.
+     */
+    public record Rollouts(int count, IntFunction<String> id, IntUnaryOperator number, ConditionalMlp network) {
+    }
+
+    private final RunSpec spec;
+    private final SftPgSetup setup;
+
+    public RoleWiring(RunSpec spec) {
+        this.spec = spec;
+        this.setup = spec.setup();
+    }
+
+    public SftPgSetup setup() {
+        return setup;
+    }
+
+    /** The real samples the dashboard shows with the policy's: one fixed evaluation draw, so every process shows the same. */
+    public Points dashboardData() {
+        return setup.diffusion().dataSource().evaluationSample(2000, 0);
+    }
+
+    public DashboardVerticle dashboard(String host, int port, String token, JsonObject runInfo) {
+        return new DashboardVerticle(host, port, token, runInfo, dashboardData());
+    }
+
+    /**
+     * The run's coordinator.
+     *
+     * @param pretrained the pretrained network, whose architecture the evaluations use
+     * @param resumed    the checkpoint a resumed run continues from, or null
+     */
+    public CoordinatorVerticle coordinator(Path runDir, ConditionalMlp pretrained, Path pretrainedModelFile, JsonObject initial,
+                                           Promise<JsonObject> finished, FinetuneCheckpoint resumed) {
+        ConditionalMlp evalNetwork = setup.policyReplica(pretrained);
+        Points plotData = setup.diffusion().trainingSet();
+        return new CoordinatorVerticle(spec, CoordinatorSettings.from(spec.config()), runDir,
+                () -> new Evaluations(spec.config(), setup, evalNetwork, plotData, runDir),
+                pretrainedModelFile, initial, finished, resumed);
+    }
+
+    /**
+     * The learner and rollout verticles for {@code roles}, in deployment order (learners before the rollout workers
+     * that feed them).
+     *
+     * @param pretrained the pretrained network the generator starts from; only needed when it is hosted here
+     */
+    public List<Hosted> learners(List<String> roles, StartStates start, ConditionalMlp pretrained, Rollouts rollouts) throws Exception {
+        List<Hosted> out = new ArrayList<>();
+        LearnerSettings learner = LearnerSettings.from(spec.config());
+        if (roles.contains("value"))
+            out.add(new Hosted("value", new ValueVerticle(setup, learner, start.of("value"))));
+        if (roles.contains("discriminator"))
+            out.add(new Hosted("discriminator", new DiscriminatorVerticle(setup, learner, setup.diffusion().trainingSet(),
+                    start.of("discriminator"))));
+        if (roles.contains("generator"))
+            out.add(new Hosted("generator", new GeneratorVerticle(setup, GeneratorSettings.from(spec.config(), spec.runId()),
+                    pretrained, start.of("generator"))));
+        if (roles.contains("rollout"))
+            for (int i = 0; i < rollouts.count(); i++)
+                out.add(new Hosted("rollout-" + i, new RolloutVerticle(rollouts.id().apply(i), rollouts.number().applyAsInt(i),
+                        setup, rollouts.network())));
+        return out;
+    }
+}

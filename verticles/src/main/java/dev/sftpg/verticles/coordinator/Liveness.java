@@ -1,0 +1,49 @@
+package dev.sftpg.verticles.coordinator;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Who is alive: the learners, heard through their metrics snapshots (a learner whose heartbeat stopped cannot be
+ * replaced in place, so the run stops with a checkpoint to resume from), and other coordinators of this run (a
+ * resumed one elsewhere: the older of the two stops, so the cluster never has two brains).
+ */
+public final class Liveness {
+    private final String runId;
+    private final long incarnation;
+    private final long learnerTimeoutMillis;
+    private final Map<String, Long> learnerSeen = new TreeMap<>();
+
+    public Liveness(String runId, long incarnation, long learnerTimeoutMillis) {
+        this.runId = runId;
+        this.incarnation = incarnation;
+        this.learnerTimeoutMillis = learnerTimeoutMillis;
+    }
+
+    /** This coordinator's start time, which its heartbeats carry: the newest one owns the run. */
+    public long incarnation() {
+        return incarnation;
+    }
+
+    /** A metrics snapshot from {@code source}: a learner's is its heartbeat. */
+    public void heard(String source) {
+        if (LearnerBus.LEARNERS.contains(source)) learnerSeen.put(source, System.currentTimeMillis());
+    }
+
+    /** A learner silent for longer than {@code train.learnerTimeout}, and for how long, or null. */
+    public Lost lostLearner() {
+        long now = System.currentTimeMillis();
+        for (Map.Entry<String, Long> e : learnerSeen.entrySet())
+            if (now - e.getValue() >= learnerTimeoutMillis) return new Lost(e.getKey(), now - e.getValue());
+        return null;
+    }
+
+    public record Lost(String learner, long silentMillis) {
+    }
+
+    /** Whether a coordinator heartbeat comes from a newer coordinator of this same run. */
+    public boolean supersededBy(String heartbeatRunId, String heartbeatIncarnation) {
+        return heartbeatIncarnation != null && runId.equals(heartbeatRunId) && Long.parseLong(heartbeatIncarnation) > incarnation;
+    }
+
+}
