@@ -102,9 +102,9 @@ final class BenchCommand {
         Twin twin = args.flag("no-twin") ? null
                 : Twin.start(args.get("python"), args.get("twin"), what, steps, threads, twinSpec(config, diffusion, data, policy), err);
         try {
-            err.printf("bench %s %s: batch %d, %d steps x %d repeats after a warm-up, alternating sftpg%s; %s%n", what,
-                    config.presetName(), batch, steps, repeats, twin == null ? "" : " and the twin (" + twin.description + ")",
-                    Nd4jRuntime.describe());
+            err.printf("bench %s %s: batch %d, %d steps x %d repeats after a warm-up%s; %s%n", what,
+                    config.presetName(), batch, steps, repeats,
+                    twin == null ? "" : ", alternating sftpg and the twin (" + twin.description + ")", Nd4jRuntime.describe());
             sftpg.rate(Math.max(1, steps / 4));
             double[] mine = new double[repeats], theirs = new double[twin == null ? 0 : repeats];
             for (int r = 0; r < repeats; r++) {
