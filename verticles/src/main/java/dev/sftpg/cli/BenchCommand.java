@@ -121,7 +121,8 @@ final class BenchCommand {
                 out.printf("  twin:  median %.1f %s (min %.1f, max %.1f); %s%n", median(theirs), unit, min(theirs), max(theirs), twin.description);
                 double[] pair = new double[repeats];
                 for (int r = 0; r < repeats; r++) pair[r] = mine[r] / theirs[r];
-                out.printf("  sftpg/twin: %.2fx (ratio of the medians; pair by pair %.2f-%.2f)%n", median(mine) / median(theirs), min(pair), max(pair));
+                out.printf("  sftpg/twin: %.2fx the ratio of the medians; %.2fx the median of the %d back-to-back pairs (%.2f-%.2f)%n",
+                        median(mine) / median(theirs), median(pair), repeats, min(pair), max(pair));
             }
         } finally {
             if (twin != null) twin.close();
