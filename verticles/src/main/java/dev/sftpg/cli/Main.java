@@ -29,8 +29,10 @@ public final class Main {
                                                                    compare samplers (SWD, MMD, sharpness)
               sample    --checkpoint DIR --sampler NAME --n N --out FILE.csv|FILE.png [--seed S]
               config    [--config F] [--set k=v ...] [--keys]      print the resolved config, or every key
-              bench     [--config F] [--set k=v ...] [--steps N] [--repeats R]
-                                                                   pretraining throughput benchmark
+              bench     [--config F] [--set k=v ...] [--finetune] [--steps N] [--repeats R] [--threads K] [--profile]
+                        [--no-twin] [--python P] [--twin FILE] [--twin-spec FILE]
+                                                                   throughput of pretraining (or --finetune: SFT-PG critic
+                                                                   steps) against the PyTorch twin bench/twin.py, alternately
               help                                                 this text
 
             --config takes a preset name (swissroll, swissroll-reference, moons) or a JSON file; the default
