@@ -234,7 +234,7 @@ final class RunCommand {
         Consumer<JsonObject> summary = report -> {
             if (!summarised.compareAndSet(false, true)) return;
             JsonObject fin = report.getJsonObject("final", new JsonObject());
-            out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); %s -> %s; report %s%n",
+            out.printf("run %s finished (%s) in %.0f s: %d generator steps, %d critic steps (%.1f/s); %s; report %s%n",
                     runId, report.getString("stopReason"), report.getDouble("wallSeconds"), report.getLong("generatorSteps"),
                     report.getLong("criticSteps"), report.getDouble("criticStepsPerSecond"), change(initial, fin, metric),
                     runDir.resolve("report.json"));
