@@ -48,15 +48,20 @@ class ImageTaskSystemTest {
                 "--roles", "discriminator,value,generator", "--no-dashboard"));
         List<String> sets = new ArrayList<>(TinyModels.IMAGE_SETS);
         sets.addAll(List.of("finetune.pretrained=" + TinyModels.pretrainedImages(), "train.maxGeneratorSteps=60",
-                "train.evalEvery=30", "train.evalN=1000", "eval.n=1000", "eval.seeds=2", "cluster.name=" + cluster,
+                "train.evalEvery=30", "train.evalN=1000", "eval.n=1000", "eval.seeds=2", "train.maxMinutes=4", "cluster.name=" + cluster,
                 "cluster.port=5971"));
         sets.forEach(s -> args.addAll(List.of("--set", s)));
         ByteArrayOutputStream err = new ByteArrayOutputStream(), workerErr = new ByteArrayOutputStream(), dashErr = new ByteArrayOutputStream();
         CompletableFuture<Integer> run = background(args.toArray(String[]::new), err);
+        // the other nodes join once the run's cluster is up (its initial evaluation comes first)
+        long up = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!err.toString(StandardCharsets.UTF_8).contains("add rollout workers with") && !run.isDone() && System.nanoTime() < up)
+            Thread.sleep(250);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("add rollout workers with"), err.toString(StandardCharsets.UTF_8));
         CompletableFuture<Integer> worker = background(new String[]{"worker", "--role", "rollout", "--cluster-name", cluster,
-                "--port", "5981", "--join-timeout", "120"}, workerErr);
+                "--port", "5981", "--join-timeout", "60"}, workerErr);
         CompletableFuture<Integer> dashboard = background(new String[]{"worker", "--role", "dashboard", "--cluster-name", cluster,
-                "--port", "5991", "--join-timeout", "120", "--http-port", Integer.toString(HTTP_PORT)}, dashErr);
+                "--port", "5991", "--join-timeout", "60", "--http-port", Integer.toString(HTTP_PORT)}, dashErr);
 
         // the dashboard's sample panel is a grid of images beside real ones
         JsonObject samples = null;

@@ -57,7 +57,7 @@ class PointCloudCsvSystemTest {
         Path csv = cloud(dir, columns, 3000), runDir = dir.resolve("run");
         int port = 18950 + columns;
         List<String> sets = List.of("data.source=csv", "data.path=" + csv, "finetune.pretrained=" + dir.resolve("pretrained"), "pretrain.steps=1500", "pretrain.logEvery=500",
-                "train.maxGeneratorSteps=60", "train.evalEvery=30", "train.evalN=1000", "eval.n=1000", "eval.seeds=2",
+                "train.maxGeneratorSteps=60", "train.evalEvery=30", "train.evalN=1000", "eval.n=1000", "eval.seeds=2", "train.maxMinutes=4",
                 "cluster.port=" + (5900 + 10 * columns), "dashboard.port=" + port, "dashboard.token=t");
         List<String> args = new java.util.ArrayList<>(List.of("run", "--config", "swissroll-reference", "--run-dir", runDir.toString()));
         sets.forEach(s -> args.addAll(List.of("--set", s)));
