@@ -1,13 +1,13 @@
 package dev.sftpg.checkpoint;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * One named float array with a shape, row-major (last index fastest), as stored in a {@link TensorFile}. Like
- * {@link Points}, the data array is not copied: treat it as immutable once handed over. Equality compares
+ * {@link Samples}, the data array is not copied: treat it as immutable once handed over. Equality compares
  * contents bit for bit, so {@code NaN}s and {@code -0.0} survive a round-trip check.
  */
 public record Tensor(String name, long[] shape, float[] data) {
@@ -34,14 +34,14 @@ public record Tensor(String name, long[] shape, float[] data) {
     }
 
     /** A point cloud as an {@code [n, dim]} tensor sharing its value array. */
-    public static Tensor of(String name, Points points) {
+    public static Tensor of(String name, Samples points) {
         return new Tensor(name, new long[]{points.n(), points.dim()}, points.values());
     }
 
     /** This tensor as a point cloud; it must be rank 2. */
-    public Points toPoints() {
+    public Samples toSamples() {
         if (shape.length != 2) throw new IllegalStateException("tensor '" + name + "' has rank " + shape.length + ", not 2");
-        return new Points((int) shape[0], (int) shape[1], data);
+        return new Samples((int) shape[0], (int) shape[1], data);
     }
 
     @Override

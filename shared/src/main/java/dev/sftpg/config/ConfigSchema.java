@@ -168,7 +168,7 @@ public final class ConfigSchema {
     public static final ConfigKey<Integer> TRAIN_EVAL_EVERY = intIn("train.evalEvery", 300, 0, Integer.MAX_VALUE,
             "Evaluate SWD every this many policy updates for the curve (0: never).");
     public static final ConfigKey<Integer> TRAIN_EVAL_N = positiveInt("train.evalN", 10_000,
-            "Points per periodic evaluation (the final one uses eval.n and eval.seeds); it also picks checkpoints/best, and "
+            "Samples per periodic evaluation (the final one uses eval.n and eval.seeds); it also picks checkpoints/best, and "
                     + "with far fewer points SWD no longer ranks good policies on the swiss roll.");
     public static final ConfigKey<Integer> TRAIN_CHECKPOINT_EVERY = intIn("train.checkpointEvery", 500, 0, Integer.MAX_VALUE,
             "Write a checkpoint of all three networks every this many policy updates (0: only at the end).");

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * separated modes in pixel space, small enough to train in seconds, whose samples are easy to judge by eye and by
  * {@link #nearestPatternDistance}: the image task's stand-in for a real data set in tests and demos.
  */
-public final class Bars implements PointSource {
+public final class Bars implements DataSource {
     public static final int DEFAULT_SIZE = 8;
     public static final double DEFAULT_NOISE = 0.05;
 
@@ -47,7 +47,7 @@ public final class Bars implements PointSource {
     }
 
     @Override
-    public Points sample(int n, long seed) {
+    public Samples sample(int n, long seed) {
         Generators.requireCount(n);
         SplittableRandom rng = new SplittableRandom(seed);
         int px = size * size;
@@ -56,11 +56,11 @@ public final class Bars implements PointSource {
             float[] clean = pattern(rng.nextInt(patterns()));
             for (int j = 0; j < px; j++) v[i * px + j] = (float) (clean[j] + noise * rng.nextGaussian());
         }
-        return new Points(n, shape(), v);
+        return new Samples(n, shape(), v);
     }
 
     /** Root-mean-square pixel distance from image {@code i} of {@code images} to its nearest clean pattern. */
-    public double nearestPatternDistance(Points images, int i) {
+    public double nearestPatternDistance(Samples images, int i) {
         int px = size * size;
         double best = Double.POSITIVE_INFINITY;
         for (int k = 0; k < patterns(); k++) {

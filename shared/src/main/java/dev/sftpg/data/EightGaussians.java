@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * more than 15 standard deviations and nearest-centre assignment is unambiguous, while the cloud keeps the same
  * unit-ish scale as the swiss roll and moons.
  */
-public final class EightGaussians implements PointSource {
+public final class EightGaussians implements DataSource {
 
     public static final double DEFAULT_RADIUS = 1.0;
     public static final double DEFAULT_STD = 0.05;
@@ -53,7 +53,7 @@ public final class EightGaussians implements PointSource {
     }
 
     @Override
-    public Points sample(int n, long seed) {
+    public Samples sample(int n, long seed) {
         Generators.requireCount(n);
         SplittableRandom rng = new SplittableRandom(seed);
         float[] v = new float[2 * n];
@@ -62,7 +62,7 @@ public final class EightGaussians implements PointSource {
             v[2 * i] = (float) (radius * Math.cos(a) + std * rng.nextGaussian());
             v[2 * i + 1] = (float) (radius * Math.sin(a) + std * rng.nextGaussian());
         }
-        return new Points(n, 2, v);
+        return new Samples(n, 2, v);
     }
 
     @Override

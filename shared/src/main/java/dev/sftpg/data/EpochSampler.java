@@ -9,23 +9,23 @@ import java.util.SplittableRandom;
  * and {@link #skipTo} restores it for a resumed run.
  */
 public final class EpochSampler {
-    private final Points data;
+    private final Samples data;
     private final SplittableRandom rng;
     private final long seed;
     private final int[] perm;
     private int cursor;
     private long drawn;
 
-    public EpochSampler(Points data, SplittableRandom rng) {
+    public EpochSampler(Samples data, SplittableRandom rng) {
         this(data, rng, 0);
     }
 
     /** A sampler whose state is its position alone (see {@link #skipTo}). */
-    public EpochSampler(Points data, long seed) {
+    public EpochSampler(Samples data, long seed) {
         this(data, null, seed);
     }
 
-    private EpochSampler(Points data, SplittableRandom rng, long seed) {
+    private EpochSampler(Samples data, SplittableRandom rng, long seed) {
         if (data.n() < 1) throw new IllegalArgumentException("the training set is empty");
         this.data = data;
         this.rng = rng;
@@ -53,7 +53,7 @@ public final class EpochSampler {
         cursor = 0;
     }
 
-    /** Points drawn so far. */
+    /** Samples drawn so far. */
     public long drawn() {
         return drawn;
     }

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * <p>The points are evenly spaced rather than random along the arcs, exactly as in sklearn; only the shuffle and the
  * noise use the seed, so with {@code noise = 0} two seeds give the same set in a different order.
  */
-public final class Moons implements PointSource {
+public final class Moons implements DataSource {
 
     /** Noise std (before the division by 2) used when none is configured. */
     public static final double DEFAULT_NOISE = 0.05;
@@ -42,7 +42,7 @@ public final class Moons implements PointSource {
     }
 
     @Override
-    public Points sample(int n, long seed) {
+    public Samples sample(int n, long seed) {
         Generators.requireCount(n);
         int nOut = n / 2;
         int nIn = n - nOut;
@@ -69,7 +69,7 @@ public final class Moons implements PointSource {
             v[2 * i] = (float) ((x[i] + noise * rng.nextGaussian()) / SCALE);
             v[2 * i + 1] = (float) ((y[i] + noise * rng.nextGaussian()) / SCALE);
         }
-        return new Points(n, 2, v);
+        return new Samples(n, 2, v);
     }
 
     /** numpy {@code linspace(0, stop, num)[i]}: a single sample sits at 0, otherwise the last one is exactly stop. */

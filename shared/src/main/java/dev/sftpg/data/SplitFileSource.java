@@ -11,16 +11,16 @@ import java.util.SplittableRandom;
  * seed, so the split is reproducible), or a second file. Training draws come from the training rows only and
  * evaluation draws from the held-out rows only, so no metric ever compares samples with the rows they were trained on.
  */
-public final class SplitFileSource implements PointSource {
+public final class SplitFileSource implements DataSource {
     /** Fewer rows than this in either part cannot rank samplers: refused with the fix. */
     public static final int MIN_ROWS = 50;
 
     private final String name;
-    private final Points train;
-    private final Points eval;
+    private final Samples train;
+    private final Samples eval;
     private final String description;
 
-    private SplitFileSource(String name, Points train, Points eval, String description) {
+    private SplitFileSource(String name, Samples train, Samples eval, String description) {
         this.name = name;
         this.train = train;
         this.eval = eval;
@@ -28,7 +28,7 @@ public final class SplitFileSource implements PointSource {
     }
 
     /** Holds out {@code fraction} of {@code rows} (shuffled with {@code seed}) for evaluation. */
-    public static SplitFileSource heldOut(String name, Path file, Points rows, double fraction, long seed) {
+    public static SplitFileSource heldOut(String name, Path file, Samples rows, double fraction, long seed) {
         if (!(fraction > 0 && fraction < 1))
             throw new IllegalArgumentException("data.evalFraction must be in (0, 1), got " + fraction);
         int held = (int) Math.round(rows.n() * fraction);
@@ -45,12 +45,12 @@ public final class SplitFileSource implements PointSource {
             if (i < kept) System.arraycopy(rows.values(), src * dim, t, i * dim, dim);
             else System.arraycopy(rows.values(), src * dim, e, (i - kept) * dim, dim);
         }
-        return new SplitFileSource(name, new Points(kept, rows.shape(), t), new Points(held, rows.shape(), e),
+        return new SplitFileSource(name, new Samples(kept, rows.shape(), t), new Samples(held, rows.shape(), e),
                 name + "(" + file + ", " + kept + " training + " + held + " held-out rows of " + rows.shape() + ")");
     }
 
     /** Trains on {@code train}'s rows and evaluates on {@code eval}'s, which must be other rows of the same shape. */
-    public static SplitFileSource twoFiles(String name, Path trainFile, Points train, Path evalFile, Points eval) {
+    public static SplitFileSource twoFiles(String name, Path trainFile, Samples train, Path evalFile, Samples eval) {
         if (!train.shape().equals(eval.shape()))
             throw new IllegalArgumentException("data.evalPath " + evalFile + " holds samples of shape " + eval.shape() + " but "
                     + trainFile + " holds " + train.shape() + ": give an evaluation file of the same columns");
@@ -66,7 +66,7 @@ public final class SplitFileSource implements PointSource {
                 name + "(" + trainFile + " " + train.n() + " rows, evaluated on " + evalFile + " " + eval.n() + " rows of " + train.shape() + ")");
     }
 
-    private static int sharedRows(Points a, Points b) {
+    private static int sharedRows(Samples a, Samples b) {
         Set<String> seen = new HashSet<>();
         int dim = a.dim();
         for (int i = 0; i < a.n(); i++) seen.add(Arrays.toString(Arrays.copyOfRange(a.values(), i * dim, (i + 1) * dim)));
@@ -101,32 +101,32 @@ public final class SplitFileSource implements PointSource {
 
     /** Rows drawn uniformly with replacement from the training part: its empirical distribution. */
     @Override
-    public Points sample(int n, long seed) {
+    public Samples sample(int n, long seed) {
         return draw(train, n, seed);
     }
 
     @Override
-    public Points trainingSet(int size, long seed) {
-        return new Points(train.n(), train.shape(), train.values().clone());
+    public Samples trainingSet(int size, long seed) {
+        return new Samples(train.n(), train.shape(), train.values().clone());
     }
 
     @Override
-    public Points evaluationSample(int n, long seed) {
+    public Samples evaluationSample(int n, long seed) {
         return draw(eval, n, seed);
     }
 
     /** Rows of the held-out part (a copy). */
-    public Points evaluationSet() {
-        return new Points(eval.n(), eval.shape(), eval.values().clone());
+    public Samples evaluationSet() {
+        return new Samples(eval.n(), eval.shape(), eval.values().clone());
     }
 
-    private static Points draw(Points rows, int n, long seed) {
+    private static Samples draw(Samples rows, int n, long seed) {
         Generators.requireCount(n);
         SplittableRandom rng = new SplittableRandom(seed);
         int d = rows.dim();
         float[] v = new float[n * d];
         for (int i = 0; i < n; i++) System.arraycopy(rows.values(), rng.nextInt(rows.n()) * d, v, i * d, d);
-        return new Points(n, rows.shape(), v);
+        return new Samples(n, rows.shape(), v);
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * the kept coordinates is exactly sklearn's (the random stream is of course Java's, not numpy's). Without noise every
  * point lies on the spiral at radius t/20 &isin; [1.5&pi;/20, 4.5&pi;/20].
  */
-public final class SwissRoll implements PointSource {
+public final class SwissRoll implements DataSource {
 
     /** Noise std (before the division by 20) used when none is configured. */
     public static final double DEFAULT_NOISE = 0.05;
@@ -42,7 +42,7 @@ public final class SwissRoll implements PointSource {
     }
 
     @Override
-    public Points sample(int n, long seed) {
+    public Samples sample(int n, long seed) {
         Generators.requireCount(n);
         SplittableRandom rng = new SplittableRandom(seed);
         float[] v = new float[2 * n];
@@ -53,7 +53,7 @@ public final class SwissRoll implements PointSource {
             v[2 * i] = (float) (x / SCALE);
             v[2 * i + 1] = (float) (z / SCALE);
         }
-        return new Points(n, 2, v);
+        return new Samples(n, 2, v);
     }
 
     @Override

@@ -86,7 +86,7 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
     }
 
     /** The critic's real batches: epochs over the training set, restorable from their position. */
-    public dev.sftpg.data.EpochSampler realBatches(dev.sftpg.data.Points data) {
+    public dev.sftpg.data.EpochSampler realBatches(dev.sftpg.data.Samples data) {
         return new dev.sftpg.data.EpochSampler(data, seed() * 31 + 4);
     }
 

@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -26,7 +26,7 @@ public final class ImageGrid {
     }
 
     /** Writes the grids of {@code samples} (and {@code data}, may be null) to {@code out} atomically. */
-    public static void writePng(Path out, Points samples, Points data, String title, int sizePx) throws IOException {
+    public static void writePng(Path out, Samples samples, Samples data, String title, int sizePx) throws IOException {
         BufferedImage img = render(samples, data, title, sizePx);
         AtomicFiles.write(out, os -> {
             if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer available in this JRE");
@@ -34,7 +34,7 @@ public final class ImageGrid {
     }
 
     /** PNG bytes of the grid of {@code samples} alone, for serving over HTTP. */
-    public static byte[] png(Points samples, int sizePx) {
+    public static byte[] png(Samples samples, int sizePx) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             ImageIO.write(render(samples, null, null, sizePx), "png", bytes);
@@ -45,7 +45,7 @@ public final class ImageGrid {
     }
 
     /** One panel of up to {@code side x side} images per batch, samples left and data right, under a title line. */
-    public static BufferedImage render(Points samples, Points data, String title, int sizePx) {
+    public static BufferedImage render(Samples samples, Samples data, String title, int sizePx) {
         requireImages(samples);
         if (data != null) requireImages(data);
         int panels = data == null ? 1 : 2;
@@ -78,7 +78,7 @@ public final class ImageGrid {
         return img;
     }
 
-    private static void drawPanel(BufferedImage img, Points batch, int side, int scale, int x0, int y0) {
+    private static void drawPanel(BufferedImage img, Samples batch, int side, int scale, int x0, int y0) {
         int[] dims = batch.shape().dims();
         int c = dims[0], h = dims[1], w = dims[2], px = h * w;
         int count = Math.min(batch.n(), side * side);
@@ -112,7 +112,7 @@ public final class ImageGrid {
         return (r << 16) | (g << 8) | b;
     }
 
-    private static void requireImages(Points p) {
+    private static void requireImages(Samples p) {
         int[] d = p.shape().dims();
         if (d.length != 3 || (d[0] != 1 && d[0] != 3))
             throw new IllegalArgumentException("an image grid needs samples of shape [1 or 3, H, W], got " + p.shape());

@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,7 +17,7 @@ public final class Npy {
     private Npy() {
     }
 
-    public static void write(Path out, Points samples) throws IOException {
+    public static void write(Path out, Samples samples) throws IOException {
         StringBuilder shape = new StringBuilder("(").append(samples.n());
         for (int d : samples.shape().dims()) shape.append(", ").append(d);
         String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape.append(")") + ", }";

@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,7 +9,7 @@ import java.nio.file.Path;
 public interface SampleRenderer {
 
     /** Writes a PNG of {@code samples} with {@code data} for comparison (may be null), atomically. */
-    void writePng(Path out, Points samples, Points data, String title) throws IOException;
+    void writePng(Path out, Samples samples, Samples data, String title) throws IOException;
 
     /** Scatter of the first two coordinates over the data. */
     SampleRenderer SCATTER = (out, samples, data, title) -> ScatterPlot.writePng(out, samples, data, title, 600);

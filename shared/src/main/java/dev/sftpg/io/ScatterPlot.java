@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
@@ -51,7 +51,7 @@ public final class ScatterPlot {
      * Writes a {@code sizePx}×{@code sizePx} PNG of {@code samples} (blue) over {@code data} (light red, may be
      * null) to {@code out}, atomically.
      */
-    public static void writePng(Path out, Points samples, Points data, String title, int sizePx) throws IOException {
+    public static void writePng(Path out, Samples samples, Samples data, String title, int sizePx) throws IOException {
         writeImage(out, render(samples, data, title, sizePx));
     }
 
@@ -60,13 +60,13 @@ public final class ScatterPlot {
      * sampler, each over the same {@code data} backdrop. Each panel scales to its own cloud, so one diverging
      * sampler cannot squash the others into a dot.
      */
-    public static void writePngGrid(Path out, List<Points> panels, List<String> titles, Points data, int panelPx)
+    public static void writePngGrid(Path out, List<Samples> panels, List<String> titles, Samples data, int panelPx)
             throws IOException {
         writeImage(out, renderGrid(panels, titles, data, panelPx));
     }
 
     /** The image {@link #writePng} would write, for callers that serve it from memory. */
-    public static BufferedImage render(Points samples, Points data, String title, int sizePx) {
+    public static BufferedImage render(Samples samples, Samples data, String title, int sizePx) {
         checkSize(sizePx);
         BufferedImage img = new BufferedImage(sizePx, sizePx, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -79,7 +79,7 @@ public final class ScatterPlot {
     }
 
     /** The image {@link #writePngGrid} would write. */
-    public static BufferedImage renderGrid(List<Points> panels, List<String> titles, Points data, int panelPx) {
+    public static BufferedImage renderGrid(List<Samples> panels, List<String> titles, Samples data, int panelPx) {
         checkSize(panelPx);
         if (panels.isEmpty()) throw new IllegalArgumentException("no panels to plot");
         if (titles.size() != panels.size()) {
@@ -112,7 +112,7 @@ public final class ScatterPlot {
         if (px < 64 || px > 8192) throw new IllegalArgumentException("plot size must be 64..8192 px, got " + px);
     }
 
-    private static void drawPanel(Graphics2D g, Points samples, Points data, String title, int size) {
+    private static void drawPanel(Graphics2D g, Samples samples, Samples data, String title, int size) {
         requirePlanar(samples, "samples");
         if (data != null) requirePlanar(data, "data");
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -146,11 +146,11 @@ public final class ScatterPlot {
         }
     }
 
-    private static void requirePlanar(Points p, String what) {
+    private static void requirePlanar(Samples p, String what) {
         if (p.dim() < 2) throw new IllegalArgumentException(what + " must have at least 2 dimensions to plot, got " + p.dim());
     }
 
-    private static void drawDots(Graphics2D g, Rectangle2D box, Bounds b, Points p, Color color, double radius) {
+    private static void drawDots(Graphics2D g, Rectangle2D box, Bounds b, Samples p, Color color, double radius) {
         g.setColor(color);
         Ellipse2D.Double dot = new Ellipse2D.Double(0, 0, 2 * radius, 2 * radius);
         float[] v = p.values();
@@ -202,7 +202,7 @@ public final class ScatterPlot {
         return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
     }
 
-    private static void drawLegend(Graphics2D g, Rectangle2D box, Points samples, Points data, Font base, double dotScale) {
+    private static void drawLegend(Graphics2D g, Rectangle2D box, Samples samples, Samples data, Font base, double dotScale) {
         Font f = base.deriveFont(base.getSize2D() * 1.05f);
         String s = "samples (n=" + samples.n() + nonFiniteNote(samples) + ")";
         String d = data == null ? null : "data (n=" + data.n() + nonFiniteNote(data) + ")";
@@ -226,7 +226,7 @@ public final class ScatterPlot {
         drawText(g, text, f, AXIS_COLOR, x + lineH * 0.85, cy, 0.0, 0.5);
     }
 
-    private static String nonFiniteNote(Points p) {
+    private static String nonFiniteNote(Samples p) {
         int bad = 0;
         float[] v = p.values();
         for (int i = 0; i < p.n(); i++) {
@@ -270,7 +270,7 @@ public final class ScatterPlot {
     /** Equal-aspect data window: a square of side {@code span} centred on ({@code cx}, {@code cy}). */
     private record Bounds(double cx, double cy, double span) {
 
-        static Bounds of(Points a, Points b) {
+        static Bounds of(Samples a, Samples b) {
             double[] mm = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
             extend(mm, a);
             if (b != null) extend(mm, b);
@@ -282,7 +282,7 @@ public final class ScatterPlot {
             return new Bounds(cx, cy, span * (1 + 2 * MARGIN));
         }
 
-        private static void extend(double[] mm, Points p) {
+        private static void extend(double[] mm, Samples p) {
             float[] v = p.values();
             for (int i = 0; i < p.n(); i++) {
                 float x = v[i * p.dim()], y = v[i * p.dim() + 1];

@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 /** Argument checks shared by the metrics, so mismatched inputs fail loudly instead of giving a plausible number. */
 final class Checks {
@@ -8,21 +8,21 @@ final class Checks {
     private Checks() {
     }
 
-    static void sameDim(Points x, Points y) {
+    static void sameDim(Samples x, Samples y) {
         if (x.dim() != y.dim())
             throw new IllegalArgumentException("point clouds differ in dimension: " + x.dim() + " vs " + y.dim());
     }
 
-    static void nonEmpty(Points x, String what) {
+    static void nonEmpty(Samples x, String what) {
         if (x.n() == 0) throw new IllegalArgumentException(what + " has no points");
     }
 
-    static void atLeast(Points x, int k, String what) {
+    static void atLeast(Samples x, int k, String what) {
         if (x.n() < k) throw new IllegalArgumentException(what + " needs at least " + k + " points, got " + x.n());
     }
 
     /** Up to {@code max} distinct points of {@code x} chosen uniformly without replacement (x itself if small enough). */
-    static Points subsample(Points x, int max, long seed) {
+    static Samples subsample(Samples x, int max, long seed) {
         if (x.n() <= max) return x;
         int[] idx = new int[x.n()];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
@@ -34,7 +34,7 @@ final class Checks {
             int t = idx[i]; idx[i] = idx[j]; idx[j] = t;
             System.arraycopy(x.values(), idx[i] * d, out, i * d, d);
         }
-        return new Points(max, d, out);
+        return new Samples(max, d, out);
     }
 
     /** numpy's median: the mean of the two middle values for an even count. Sorts {@code v} in place. */

@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 /**
  * One figure of merit of generated samples against data, lower is better. {@code data} is an evaluation draw,
@@ -11,10 +11,10 @@ public record Metric(String name, Scoring scoring) {
 
     @FunctionalInterface
     public interface Scoring {
-        double score(Points generated, Points data, Points fresh, int seed);
+        double score(Samples generated, Samples data, Samples fresh, int seed);
     }
 
-    public double score(Points generated, Points data, Points fresh, int seed) {
+    public double score(Samples generated, Samples data, Samples fresh, int seed) {
         return scoring.score(generated, data, fresh, seed);
     }
 }

@@ -1,7 +1,7 @@
 package dev.sftpg.metrics;
 
 import dev.sftpg.data.Bars;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +19,7 @@ public record MetricSuite(List<Metric> metrics) {
         metrics = List.copyOf(metrics);
     }
 
-    /** Points: sliced Wasserstein distance (p = 2, {@code projections} directions), RBF MMD², sharpness ratio. */
+    /** Samples: sliced Wasserstein distance (p = 2, {@code projections} directions), RBF MMD², sharpness ratio. */
     public static MetricSuite points(int projections) {
         return new MetricSuite(List.of(swd(projections), MMD, SHARPNESS));
     }
@@ -44,7 +44,7 @@ public record MetricSuite(List<Metric> metrics) {
     }
 
     /** Every metric of {@code generated}, in suite order. */
-    public Map<String, Double> score(Points generated, Points data, Points fresh, int seed) {
+    public Map<String, Double> score(Samples generated, Samples data, Samples fresh, int seed) {
         Map<String, Double> out = new LinkedHashMap<>();
         for (Metric m : metrics) out.put(m.name(), m.score(generated, data, fresh, seed));
         return out;

@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 /**
  * Squared maximum mean discrepancy with the Gaussian (RBF) kernel k(a, b) = exp(-|a - b|&sup2; / (2 h&sup2;)), as a
@@ -21,7 +21,7 @@ public final class Mmd {
     }
 
     /** Unbiased MMD&sup2; between {@code x} and {@code y} (each at least 2 points) with RBF bandwidth h. */
-    public static double rbf(Points x, Points y, double bandwidth) {
+    public static double rbf(Samples x, Samples y, double bandwidth) {
         Checks.sameDim(x, y);
         Checks.atLeast(x, 2, "x");
         Checks.atLeast(y, 2, "y");
@@ -40,10 +40,10 @@ public final class Mmd {
      * The median heuristic: median Euclidean distance between distinct points of the pooled sample (up to
      * {@link #MEDIAN_POINTS} of them, half from each side, seeded). Falls back to 1.0 when all points coincide.
      */
-    public static double medianBandwidth(Points x, Points y, long seed) {
+    public static double medianBandwidth(Samples x, Samples y, long seed) {
         Checks.sameDim(x, y);
-        Points a = Checks.subsample(x, MEDIAN_POINTS / 2, seed);
-        Points b = Checks.subsample(y, MEDIAN_POINTS / 2, seed ^ 0x5DEECE66DL);
+        Samples a = Checks.subsample(x, MEDIAN_POINTS / 2, seed);
+        Samples b = Checks.subsample(y, MEDIAN_POINTS / 2, seed ^ 0x5DEECE66DL);
         int d = x.dim();
         int total = a.n() + b.n();
         if (total < 2) throw new IllegalArgumentException("the median heuristic needs at least 2 points in all");
@@ -58,8 +58,8 @@ public final class Mmd {
         return med > 0 ? med : 1.0;
     }
 
-    /** {@link #medianBandwidth(Points, Points, long)} with seed 0. */
-    public static double medianBandwidth(Points x, Points y) {
+    /** {@link #medianBandwidth(Samples, Samples, long)} with seed 0. */
+    public static double medianBandwidth(Samples x, Samples y) {
         return medianBandwidth(x, y, 0L);
     }
 
@@ -67,18 +67,18 @@ public final class Mmd {
      * Unbiased MMD&sup2; at the median-heuristic bandwidth on at most {@link #MAX_POINTS} points per side (drawn
      * without replacement from {@code seed}), so 10k-vs-10k evaluations stay well under a second.
      */
-    public static double rbfMedian(Points x, Points y, long seed) {
-        Points a = Checks.subsample(x, MAX_POINTS, seed);
-        Points b = Checks.subsample(y, MAX_POINTS, seed + 1);
+    public static double rbfMedian(Samples x, Samples y, long seed) {
+        Samples a = Checks.subsample(x, MAX_POINTS, seed);
+        Samples b = Checks.subsample(y, MAX_POINTS, seed + 1);
         return rbf(a, b, medianBandwidth(a, b, seed + 2));
     }
 
-    /** {@link #rbfMedian(Points, Points, long)} with seed 0. */
-    public static double rbfMedian(Points x, Points y) {
+    /** {@link #rbfMedian(Samples, Samples, long)} with seed 0. */
+    public static double rbfMedian(Samples x, Samples y) {
         return rbfMedian(x, y, 0L);
     }
 
-    private static double offDiagonalSum(Points x, double gamma) { // sum over i < j
+    private static double offDiagonalSum(Samples x, double gamma) { // sum over i < j
         float[] v = x.values();
         int d = x.dim();
         double s = 0;
@@ -87,7 +87,7 @@ public final class Mmd {
         return s;
     }
 
-    private static double crossSum(Points x, Points y, double gamma) {
+    private static double crossSum(Samples x, Samples y, double gamma) {
         float[] u = x.values();
         float[] v = y.values();
         int d = x.dim();

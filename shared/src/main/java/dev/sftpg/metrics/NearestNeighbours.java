@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 /**
  * Exact nearest-neighbour distances to a fixed reference cloud. In up to 3 dimensions a k-d tree (median split on
@@ -19,7 +19,7 @@ final class NearestNeighbours {
     private final int[] split; // coordinate split on at each internal node (indexed by its middle position)
     private final int leaf;
 
-    NearestNeighbours(Points reference) {
+    NearestNeighbours(Samples reference) {
         if (reference.n() == 0) throw new IllegalArgumentException("reference cloud has no points");
         n = reference.n();
         dim = reference.dim();
@@ -32,7 +32,7 @@ final class NearestNeighbours {
     }
 
     /** Squared Euclidean distance from point {@code i} of {@code query} to its nearest reference point. */
-    double nearestSq(Points query, int i) {
+    double nearestSq(Samples query, int i) {
         if (query.dim() != dim)
             throw new IllegalArgumentException("point clouds differ in dimension: " + query.dim() + " vs " + dim);
         return search(query.values(), i * dim, 0, n, Double.POSITIVE_INFINITY);

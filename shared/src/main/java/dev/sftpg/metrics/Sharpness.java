@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 /**
  * How tightly samples hug the data manifold, a failure mode (blur) that distribution distances such as SWD barely
@@ -20,7 +20,7 @@ public final class Sharpness {
     }
 
     /** Median nearest-data distance of {@code generated} over that of {@code freshData}; 1.0 is perfect. */
-    public static double ratio(Points generated, Points data, Points freshData) {
+    public static double ratio(Samples generated, Samples data, Samples freshData) {
         Checks.sameDim(generated, data);
         Checks.sameDim(freshData, data);
         NearestNeighbours nn = new NearestNeighbours(data);
@@ -32,12 +32,12 @@ public final class Sharpness {
     }
 
     /** Median over {@code query} points of the Euclidean distance to the nearest {@code reference} point. */
-    public static double medianNearestDistance(Points query, Points reference) {
+    public static double medianNearestDistance(Samples query, Samples reference) {
         Checks.sameDim(query, reference);
         return median(query, new NearestNeighbours(reference));
     }
 
-    private static double median(Points query, NearestNeighbours nn) {
+    private static double median(Samples query, NearestNeighbours nn) {
         Checks.nonEmpty(query, "query cloud");
         double[] d = new double[query.n()];
         float[] v = query.values();

@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -23,7 +23,7 @@ public final class SlicedWasserstein {
     }
 
     /** SW_2 with 100 projections and seed 0: the setting the reference results are quoted in. */
-    public static double distance(Points x, Points y) {
+    public static double distance(Samples x, Samples y) {
         return distance(x, y, DEFAULT_PROJECTIONS, 2.0, 0L);
     }
 
@@ -31,7 +31,7 @@ public final class SlicedWasserstein {
      * SW_p between the uniform empirical distributions of {@code x} and {@code y} (any sizes, same dim), over
      * {@code nProjections} random directions drawn from {@code seed}.
      */
-    public static double distance(Points x, Points y, int nProjections, double p, long seed) {
+    public static double distance(Samples x, Samples y, int nProjections, double p, long seed) {
         if (nProjections <= 0) throw new IllegalArgumentException("nProjections must be > 0, got " + nProjections);
         return distanceAlong(x, y, randomDirections(x.dim(), nProjections, seed), p);
     }
@@ -56,7 +56,7 @@ public final class SlicedWasserstein {
     }
 
     /** SW_p over the given directions (taken as they are; POT's definition expects unit vectors). */
-    static double distanceAlong(Points x, Points y, double[][] dirs, double p) {
+    static double distanceAlong(Samples x, Samples y, double[][] dirs, double p) {
         Checks.sameDim(x, y);
         Checks.nonEmpty(x, "x");
         Checks.nonEmpty(y, "y");
@@ -87,7 +87,7 @@ public final class SlicedWasserstein {
         return sortedCost(sa, sb, p);
     }
 
-    private static void project(Points pts, double[] dir, double[] out) {
+    private static void project(Samples pts, double[] dir, double[] out) {
         float[] v = pts.values();
         int dim = pts.dim();
         if (dim == 2) {

@@ -3,8 +3,8 @@ package dev.sftpg.task;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Bars;
-import dev.sftpg.data.PointSource;
-import dev.sftpg.data.PointSources;
+import dev.sftpg.data.DataSource;
+import dev.sftpg.data.DataSources;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.io.SampleRenderer;
 import dev.sftpg.metrics.MetricSuite;
@@ -18,16 +18,16 @@ import java.util.Map;
 /**
  * What is being generated, chosen by configuration in this one place: the data source (training and evaluation
  * sets), the three networks (noise predictor, critic f, value V), the metric suite (its first metric draws the curve
- * and picks the best checkpoint) and the renderer. Points and images are two instances of the one pipeline; every
+ * and picks the best checkpoint) and the renderer. Samples and images are two instances of the one pipeline; every
  * network here is a multilayer perceptron over the flattened sample.
  *
  * @param kind "points" or "images"
  */
-public record Task(String kind, PointSource data, MetricSuite metrics, SampleRenderer renderer, Config config) {
+public record Task(String kind, DataSource data, MetricSuite metrics, SampleRenderer renderer, Config config) {
 
     /** The task {@code data.source} names: bars are images, everything else points. */
     public static Task of(Config config) {
-        PointSource source = PointSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
+        DataSource source = DataSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
         int projections = config.get(ConfigSchema.EVAL_PROJECTIONS);
         if (source.shape().isImage())
             return new Task("images", source, MetricSuite.images(projections, source instanceof Bars b ? b : null),

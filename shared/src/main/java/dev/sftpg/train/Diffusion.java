@@ -2,8 +2,8 @@ package dev.sftpg.train;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.data.PointSource;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.DataSource;
+import dev.sftpg.data.Samples;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.sampler.Ddpm;
@@ -56,12 +56,12 @@ public final class Diffusion {
         return Task.epsilonSpec(config, shape, schedule.steps());
     }
 
-    public PointSource dataSource() {
+    public DataSource dataSource() {
         return task().data();
     }
 
     /** The training set: {@code data.size} samples drawn once with {@code data.seed}, or a file's training part. */
-    public Points trainingSet() {
+    public Samples trainingSet() {
         return dataSource().trainingSet(config.get(ConfigSchema.DATA_SIZE), config.get(ConfigSchema.DATA_SEED));
     }
 

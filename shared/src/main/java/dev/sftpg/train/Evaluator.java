@@ -2,8 +2,8 @@ package dev.sftpg.train;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.data.PointSource;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.DataSource;
+import dev.sftpg.data.Samples;
 import dev.sftpg.io.ProgressBar;
 import dev.sftpg.metrics.MeanStd;
 import dev.sftpg.metrics.MetricSuite;
@@ -52,7 +52,7 @@ public final class Evaluator {
         }
     }
 
-    private final PointSource source;
+    private final DataSource source;
     private final MetricSuite suite;
     private final int n;
     private final int seeds;
@@ -63,7 +63,7 @@ public final class Evaluator {
         return new Evaluator(task.data(), task.metrics(), n, seeds, Math.min(n, config.get(ConfigSchema.EVAL_BATCH)));
     }
 
-    public Evaluator(PointSource source, MetricSuite suite, int n, int seeds, int batch) {
+    public Evaluator(DataSource source, MetricSuite suite, int n, int seeds, int batch) {
         this.source = source;
         this.suite = suite;
         this.n = n;
@@ -76,12 +76,12 @@ public final class Evaluator {
     }
 
     /** The reference draw of seed s: evaluation data. Seeds are far from those of sampling so the two never coincide. */
-    private Points reference(int seed) {
+    private Samples reference(int seed) {
         return source.evaluationSample(n, 1_000_003L + seed);
     }
 
     /** Draw {@code which} (1: the fresh draw of ratios, 2: the floor's stand-in for samples) of the training distribution. */
-    private Points trainingDraw(int seed, int which) {
+    private Samples trainingDraw(int seed, int which) {
         return source.sample(n, 1_000_003L * (which + 1) + seed);
     }
 
@@ -90,7 +90,7 @@ public final class Evaluator {
         double[][] values = new double[suite.metrics().size()][seeds];
         ProgressBar bar = log == null ? null : new ProgressBar("eval " + name, seeds, log);
         for (int s = 0; s < seeds; s++) {
-            Points gen = new Points(n, source.shape(), TrajectorySampler.sampleFinal(net, rec, n, batch, 7_919L * s + 17));
+            Samples gen = new Samples(n, source.shape(), TrajectorySampler.sampleFinal(net, rec, n, batch, 7_919L * s + 17));
             scoreInto(gen, s, values);
             if (bar != null) bar.update(s + 1, String.format("%s %.4f", suite.primary(), values[0][s]));
         }
@@ -107,7 +107,7 @@ public final class Evaluator {
         return summary("data", 0, values, start);
     }
 
-    private void scoreInto(Points gen, int s, double[][] values) {
+    private void scoreInto(Samples gen, int s, double[][] values) {
         List<Double> v = List.copyOf(suite.score(gen, reference(s), trainingDraw(s, 1), s).values());
         for (int m = 0; m < v.size(); m++) values[m][s] = v.get(m);
     }

@@ -3,7 +3,7 @@ package dev.sftpg.train;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.EpochSampler;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.io.ProgressBar;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Ema;
@@ -31,9 +31,9 @@ public final class Pretrainer {
 
     private final Config config;
     private final Diffusion diffusion;
-    private final Points data;
+    private final Samples data;
 
-    public Pretrainer(Config config, Points data) {
+    public Pretrainer(Config config, Samples data) {
         this.config = config;
         this.diffusion = new Diffusion(config);
         this.data = data;

@@ -1,6 +1,6 @@
 package dev.sftpg.checkpoint;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,11 +91,11 @@ class TensorFileTest {
     void largeTensorRoundTripsQuickly() throws IOException {
         float[] big = randomFloats(2_000_000, 9); // 8 MB, spans many write buffers
         Path f = dir.resolve("big.bin");
-        TensorFile.write(f, null, List.of(Tensor.of("cloud", new Points(1_000_000, 2, big))));
+        TensorFile.write(f, null, List.of(Tensor.of("cloud", new Samples(1_000_000, 2, big))));
         TensorFile.Contents c = TensorFile.read(f);
         assertEquals("{}", c.metadataJson());
         assertArrayEquals(big, c.tensor("cloud").data());
-        assertEquals(1_000_000, c.tensor("cloud").toPoints().n());
+        assertEquals(1_000_000, c.tensor("cloud").toSamples().n());
     }
 
     @ParameterizedTest

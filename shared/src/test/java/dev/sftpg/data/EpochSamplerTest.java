@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.*;
 
 class EpochSamplerTest {
-    private static final Points DATA = new Points(7, 1, new float[]{0, 1, 2, 3, 4, 5, 6});
+    private static final Samples DATA = new Samples(7, 1, new float[]{0, 1, 2, 3, 4, 5, 6});
 
     @Test
     void everyPointOnceAnEpochInAFreshOrder() {

@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 
 class GeneratorsTest {
 
-    private static final List<PointSource> TOYS = List.of(new SwissRoll(), new Moons(), new EightGaussians());
+    private static final List<DataSource> TOYS = List.of(new SwissRoll(), new Moons(), new EightGaussians());
 
     @Test
     void sameSeedGivesIdenticalPointsAndOtherSeedsDiffer() {
-        for (PointSource s : TOYS) {
-            Points a = s.sample(1000, 7);
-            Points b = s.sample(1000, 7);
+        for (DataSource s : TOYS) {
+            Samples a = s.sample(1000, 7);
+            Samples b = s.sample(1000, 7);
             assertEquals(1000, a.n(), s.name());
             assertEquals(2, a.dim(), s.name());
             assertArrayEquals(a.values(), b.values(), s.name() + " must be reproducible");
@@ -33,7 +33,7 @@ class GeneratorsTest {
         // noise-free radius is t in [1.5 pi, 4.5 pi]; noise of std 0.05 per coordinate moves a point by at most
         // ~6 sigma * sqrt(2) in any realistic draw (p ~ 1e-8 per point)
         double slack = 6 * Math.sqrt(2) * SwissRoll.DEFAULT_NOISE;
-        Points p = new SwissRoll().sample(20_000, 3);
+        Samples p = new SwissRoll().sample(20_000, 3);
         double maxAbs = 0;
         for (int i = 0; i < p.n(); i++) {
             double x = p.get(i, 0) * 20.0, z = p.get(i, 1) * 20.0;
@@ -47,7 +47,7 @@ class GeneratorsTest {
 
     @Test
     void noiseFreeSwissRollLiesExactlyOnTheSpiral() {
-        Points p = new SwissRoll(0.0).sample(2000, 11);
+        Samples p = new SwissRoll(0.0).sample(2000, 11);
         for (int i = 0; i < p.n(); i++) {
             double x = p.get(i, 0) * 20.0, z = p.get(i, 1) * 20.0;
             double t = Math.hypot(x, z); // the radius is t itself
@@ -61,7 +61,7 @@ class GeneratorsTest {
         double noise = Moons.DEFAULT_NOISE;
         double slack = 6 * Math.sqrt(2) * noise;
         int n = 10_001;
-        Points p = new Moons().sample(n, 5);
+        Samples p = new Moons().sample(n, 5);
         int outer = 0, inner = 0;
         for (int i = 0; i < n; i++) {
             double x = p.get(i, 0) * 2.0, y = p.get(i, 1) * 2.0;
@@ -79,7 +79,7 @@ class GeneratorsTest {
 
     @Test
     void noiseFreeMoonsAreSklearnsLinspaceArcs() {
-        Points p = new Moons(0.0).sample(7, 1); // 3 outer at 0, pi/2, pi; 4 inner at 0, pi/3, 2pi/3, pi
+        Samples p = new Moons(0.0).sample(7, 1); // 3 outer at 0, pi/2, pi; 4 inner at 0, pi/3, 2pi/3, pi
         double[][] expected = {
             {1, 0}, {0, 1}, {-1, 0},
             {0, 0.5}, {1 - Math.cos(Math.PI / 3), 0.5 - Math.sin(Math.PI / 3)},
@@ -99,7 +99,7 @@ class GeneratorsTest {
     void eightGaussiansRecoverTheirModesInRoughlyEqualCounts() {
         EightGaussians g = new EightGaussians();
         int n = 16_000;
-        Points p = g.sample(n, 9);
+        Samples p = g.sample(n, 9);
         int[] counts = new int[8];
         double[][] sums = new double[8][2];
         for (int i = 0; i < n; i++) {
@@ -131,29 +131,29 @@ class GeneratorsTest {
 
     @Test
     void factoryBuildsEachToyWithItsParameters() {
-        assertEquals("swissroll", PointSources.create("swissroll", Map.of()).name());
-        assertEquals(0.2, ((SwissRoll) PointSources.create("swissroll", Map.of("noise", 0.2))).noise());
-        assertEquals(0.1, ((Moons) PointSources.create("moons", Map.of("noise", "0.1"))).noise());
-        EightGaussians g = (EightGaussians) PointSources.create("8gaussians", Map.of("radius", 2, "std", 0.01));
+        assertEquals("swissroll", DataSources.create("swissroll", Map.of()).name());
+        assertEquals(0.2, ((SwissRoll) DataSources.create("swissroll", Map.of("noise", 0.2))).noise());
+        assertEquals(0.1, ((Moons) DataSources.create("moons", Map.of("noise", "0.1"))).noise());
+        EightGaussians g = (EightGaussians) DataSources.create("8gaussians", Map.of("radius", 2, "std", 0.01));
         assertEquals(2.0, g.radius());
         assertEquals(0.01, g.std());
-        assertEquals(EightGaussians.DEFAULT_STD, ((EightGaussians) PointSources.create("8gaussians", null)).std());
+        assertEquals(EightGaussians.DEFAULT_STD, ((EightGaussians) DataSources.create("8gaussians", null)).std());
     }
 
     @Test
     void factoryRejectsUnknownNamesAndParametersByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PointSources.create("spiral", Map.of()));
+                () -> DataSources.create("spiral", Map.of()));
         assertTrue(e.getMessage().contains("\"spiral\""), e.getMessage());
-        for (String valid : PointSources.NAMES) assertTrue(e.getMessage().contains(valid), e.getMessage());
+        for (String valid : DataSources.NAMES) assertTrue(e.getMessage().contains(valid), e.getMessage());
 
-        e = assertThrows(IllegalArgumentException.class, () -> PointSources.create("moons", Map.of("nosie", 0.1)));
+        e = assertThrows(IllegalArgumentException.class, () -> DataSources.create("moons", Map.of("nosie", 0.1)));
         assertTrue(e.getMessage().contains("nosie") && e.getMessage().contains("noise"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PointSources.create("moons", Map.of("noise", "lots")));
+        e = assertThrows(IllegalArgumentException.class, () -> DataSources.create("moons", Map.of("noise", "lots")));
         assertTrue(e.getMessage().contains("lots"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PointSources.create("csv", Map.of()));
+        e = assertThrows(IllegalArgumentException.class, () -> DataSources.create("csv", Map.of()));
         assertTrue(e.getMessage().contains("data.path"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> PointSources.create("swissroll", Map.of("noise", -1)));
+        assertThrows(IllegalArgumentException.class, () -> DataSources.create("swissroll", Map.of("noise", -1)));
     }
 
     /** Distance from (x, y) to the unit half circle centred at (cx, cy), upper half if {@code upper}. */

@@ -26,11 +26,11 @@ class ShapesAndBarsTest {
 
     @Test
     void pointsCarryTheirShape() {
-        Points p = new Points(2, SampleShape.image(1, 2, 2), new float[8]);
+        Samples p = new Samples(2, SampleShape.image(1, 2, 2), new float[8]);
         assertEquals(4, p.dim());
         assertEquals(SampleShape.image(1, 2, 2), p.head(1).shape());
-        assertThrows(IllegalArgumentException.class, () -> new Points(2, SampleShape.image(1, 2, 2), new float[7]));
-        assertEquals(SampleShape.vector(2), new Points(1, 2, new float[2]).shape());
+        assertThrows(IllegalArgumentException.class, () -> new Samples(2, SampleShape.image(1, 2, 2), new float[7]));
+        assertEquals(SampleShape.vector(2), new Samples(1, 2, new float[2]).shape());
     }
 
     @Test
@@ -44,12 +44,12 @@ class ShapesAndBarsTest {
             assertEquals(1f, col[x * 8 + 2]);
         }
         assertEquals(-1f, row[0]);
-        Points s = bars.sample(500, 1);
+        Samples s = bars.sample(500, 1);
         assertArrayEquals(s.values(), bars.sample(500, 1).values());
         double worst = 0;
         for (int i = 0; i < s.n(); i++) worst = Math.max(worst, bars.nearestPatternDistance(s, i));
         assertTrue(worst < 0.1, "real images sit at their noise level, got " + worst);
-        Points blank = new Points(1, bars.shape(), new float[64]); // all grey: far from every bar
+        Samples blank = new Samples(1, bars.shape(), new float[64]); // all grey: far from every bar
         assertTrue(bars.nearestPatternDistance(blank, 0) > 0.3);
     }
 }

@@ -26,7 +26,7 @@ class SplitFileSourceTest {
         return Files.writeString(dir.resolve(name), b.toString());
     }
 
-    private static Set<Float> firstColumn(Points p) {
+    private static Set<Float> firstColumn(Samples p) {
         Set<Float> s = new HashSet<>();
         for (int i = 0; i < p.n(); i++) s.add(p.get(i, 0));
         return s;
@@ -34,7 +34,7 @@ class SplitFileSourceTest {
 
     @Test
     void heldOutRowsAreNeverTrainingRows() throws IOException {
-        Points rows = CsvPointSource.load(csv("a.csv", 0, 1000)).all();
+        Samples rows = CsvSource.load(csv("a.csv", 0, 1000)).all();
         SplitFileSource s = SplitFileSource.heldOut("csv", dir.resolve("a.csv"), rows, 0.2, 7);
         Set<Float> train = firstColumn(s.trainingSet(0, 0)), eval = firstColumn(s.evaluationSet());
         assertEquals(800, train.size());
@@ -50,7 +50,7 @@ class SplitFileSourceTest {
 
     @Test
     void aSecondFileIsTheEvaluationSet() throws IOException {
-        PointSource s = PointSources.create("csv", Map.of("path", csv("t.csv", 0, 300).toString(),
+        DataSource s = DataSources.create("csv", Map.of("path", csv("t.csv", 0, 300).toString(),
                 "evalPath", csv("e.csv", 1000, 100).toString()));
         assertEquals(300, s.trainingSet(0, 0).n());
         firstColumn(s.evaluationSample(1000, 3)).forEach(v -> assertTrue(v >= 1000));
@@ -59,15 +59,15 @@ class SplitFileSourceTest {
     @Test
     void refusesWhatCannotBeEvaluated() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PointSources.create("csv", Map.of("path", csv("small.csv", 0, 60).toString())));
+                () -> DataSources.create("csv", Map.of("path", csv("small.csv", 0, 60).toString())));
         assertTrue(e.getMessage().contains("small.csv has 60 rows") && e.getMessage().contains("data.evalPath"), e.getMessage());
         Path same = csv("same.csv", 0, 200);
         e = assertThrows(IllegalArgumentException.class,
-                () -> PointSources.create("csv", Map.of("path", same.toString(), "evalPath", same.toString())));
+                () -> DataSources.create("csv", Map.of("path", same.toString(), "evalPath", same.toString())));
         assertTrue(e.getMessage().contains("repeats 200 of its 200 rows"), e.getMessage());
         Path wide = Files.writeString(dir.resolve("wide.csv"), "1,2,3\n".repeat(100));
         e = assertThrows(IllegalArgumentException.class,
-                () -> PointSources.create("csv", Map.of("path", same.toString(), "evalPath", wide.toString())));
+                () -> DataSources.create("csv", Map.of("path", same.toString(), "evalPath", wide.toString())));
         assertTrue(e.getMessage().contains("shape [3]") && e.getMessage().contains("[2]"), e.getMessage());
     }
 }

@@ -3,7 +3,7 @@ package dev.sftpg.finetune;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.train.Diffusion;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class SftPgLoopTest {
 
     @Test
     void policyUpdatesEveryNCriticBatchesAndTheCriticLearnsToSeparate() {
-        Points data = new Diffusion(CONFIG).dataSource().sample(2000, 0);
+        Samples data = new Diffusion(CONFIG).dataSource().sample(2000, 0);
         SftPgLoop loop = new SftPgLoop(new SftPgSetup(CONFIG, SampleShape.vector(2)), pretrained(), data);
         float[] before = loop.policy().weights();
         double lastIpm = 0;
@@ -66,7 +66,7 @@ class SftPgLoopTest {
 
     @Test
     void theLoopIsDeterministicGivenItsSeeds() {
-        Points data = new Diffusion(CONFIG).dataSource().sample(500, 0);
+        Samples data = new Diffusion(CONFIG).dataSource().sample(500, 0);
         SftPgLoop a = new SftPgLoop(new SftPgSetup(CONFIG, SampleShape.vector(2)), pretrained(), data);
         SftPgLoop b = new SftPgLoop(new SftPgSetup(CONFIG, SampleShape.vector(2)), pretrained(), data);
         for (int k = 0; k < 10; k++) {

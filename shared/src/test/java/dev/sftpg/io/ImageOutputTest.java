@@ -1,7 +1,7 @@
 package dev.sftpg.io;
 
 import dev.sftpg.data.Bars;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.data.SampleShape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class ImageOutputTest {
     @Test
     void gridDrawsEachPixelScaledWithDataBeside() throws Exception {
         Bars bars = new Bars(8, 0.0);
-        Points one = new Points(1, bars.shape(), bars.pattern(0)); // top row white, the rest black
+        Samples one = new Samples(1, bars.shape(), bars.pattern(0)); // top row white, the rest black
         BufferedImage img = ImageGrid.render(one, null, null, 64);
         int scale = (64 - 2) / 8;
         assertEquals(0xFFFFFF, img.getRGB(2, 2) & 0xFFFFFF); // inside the first (lit) row
@@ -37,12 +37,12 @@ class ImageOutputTest {
         ImageGrid.writePng(out, bars.sample(64, 1), bars.sample(64, 2), "bars", 480);
         assertTrue(ImageIO.read(out.toFile()).getWidth() > 480);
         assertTrue(ImageIO.read(new ByteArrayInputStream(ImageGrid.png(one, 64))).getWidth() > 0);
-        assertThrows(IllegalArgumentException.class, () -> ImageGrid.render(new Points(1, 2, new float[2]), null, null, 64));
+        assertThrows(IllegalArgumentException.class, () -> ImageGrid.render(new Samples(1, 2, new float[2]), null, null, 64));
     }
 
     @Test
     void npyHasNumpysHeaderAndLittleEndianFloats() throws Exception {
-        Points p = new Points(2, SampleShape.image(1, 2, 3), new float[]{0, 1, 2, 3, 4, 5, -1, -2, -3, -4, -5, 0.5f});
+        Samples p = new Samples(2, SampleShape.image(1, 2, 3), new float[]{0, 1, 2, 3, 4, 5, -1, -2, -3, -4, -5, 0.5f});
         Path out = dir.resolve("s.npy");
         Npy.write(out, p);
         byte[] b = Files.readAllBytes(out);

@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +20,7 @@ class ScatterPlotTest {
     Path dir;
 
     /** Swiss-roll-like spiral, the project's canonical 2-D test shape. */
-    static Points spiral(int n, long seed, float noise) {
+    static Samples spiral(int n, long seed, float noise) {
         Random rnd = new Random(seed);
         float[] v = new float[2 * n];
         for (int i = 0; i < n; i++) {
@@ -28,17 +28,17 @@ class ScatterPlotTest {
             v[2 * i] = (float) (t * Math.cos(t) / 20 + noise * rnd.nextGaussian());
             v[2 * i + 1] = (float) (t * Math.sin(t) / 20 + noise * rnd.nextGaussian());
         }
-        return new Points(n, 2, v);
+        return new Samples(n, 2, v);
     }
 
-    static Points cluster(int n, float cx, float cy) {
+    static Samples cluster(int n, float cx, float cy) {
         float[] v = new float[2 * n];
         Random rnd = new Random(n);
         for (int i = 0; i < n; i++) {
             v[2 * i] = cx + (float) rnd.nextGaussian() * 0.05f;
             v[2 * i + 1] = cy + (float) rnd.nextGaussian() * 0.05f;
         }
-        return new Points(n, 2, v);
+        return new Samples(n, 2, v);
     }
 
     static boolean isBlue(int rgb) {
@@ -97,7 +97,7 @@ class ScatterPlotTest {
         }
         v[0] = -5f; // far point on the left, so the circle sits right of the (blue-dotted) legend
         v[1] = 0f;
-        BufferedImage img = ScatterPlot.render(new Points(n, 2, v), null, null, 500);
+        BufferedImage img = ScatterPlot.render(new Samples(n, 2, v), null, null, 500);
         int minX = 500, maxX = 0, minY = 500, maxY = 0;
         for (int y = 0; y < 500; y++) for (int x = 0; x < 500; x++) {
             if (isBlue(img.getRGB(x, y)) && x > 300) { // ignore the far point and the legend
@@ -109,21 +109,21 @@ class ScatterPlotTest {
 
     @Test
     void degenerateCloudsStillRender() {
-        Points same = new Points(3, 2, new float[]{2f, 2f, 2f, 2f, 2f, 2f});
+        Samples same = new Samples(3, 2, new float[]{2f, 2f, 2f, 2f, 2f, 2f});
         BufferedImage img = ScatterPlot.render(same, null, "identical", 200);
         double[] blue = centroid(img, true, 0, 200);
         assertTrue(blue[2] > 0, "the single location is drawn");
-        Points junk = new Points(2, 2, new float[]{Float.NaN, 1f, Float.POSITIVE_INFINITY, 0f});
-        assertDoesNotThrow(() -> ScatterPlot.render(junk, new Points(0, 2, new float[0]), "nothing finite", 200));
-        Points threeD = new Points(1, 3, new float[]{0f, 0f, 9f});
+        Samples junk = new Samples(2, 2, new float[]{Float.NaN, 1f, Float.POSITIVE_INFINITY, 0f});
+        assertDoesNotThrow(() -> ScatterPlot.render(junk, new Samples(0, 2, new float[0]), "nothing finite", 200));
+        Samples threeD = new Samples(1, 3, new float[]{0f, 0f, 9f});
         assertTrue(centroid(ScatterPlot.render(threeD, null, "3d", 200), true, 0, 200)[2] > 0, "first two dims plotted");
-        assertThrows(IllegalArgumentException.class, () -> ScatterPlot.render(new Points(1, 1, new float[]{0}), null, "", 200));
+        assertThrows(IllegalArgumentException.class, () -> ScatterPlot.render(new Samples(1, 1, new float[]{0}), null, "", 200));
     }
 
     @Test
     void gridPlacesOnePanelPerSamplerSideBySide() throws IOException {
         Path out = dir.resolve("grid.png");
-        Points data = spiral(1000, 1, 0.01f);
+        Samples data = spiral(1000, 1, 0.01f);
         ScatterPlot.writePngGrid(out, List.of(spiral(300, 2, 0.02f), spiral(300, 3, 0.1f), cluster(300, 0, 0)),
                 List.of("ddpm", "ddim", "broken"), data, 240);
         BufferedImage img = ImageIO.read(out.toFile());

@@ -1,6 +1,6 @@
 package dev.sftpg.metrics;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import java.util.SplittableRandom;
 
 /** Small point-cloud helpers for the metric tests. */
@@ -9,30 +9,30 @@ final class Clouds {
     private Clouds() {
     }
 
-    static Points of(int dim, double... coords) {
+    static Samples of(int dim, double... coords) {
         float[] v = new float[coords.length];
         for (int i = 0; i < v.length; i++) v[i] = (float) coords[i];
-        return new Points(coords.length / dim, dim, v);
+        return new Samples(coords.length / dim, dim, v);
     }
 
-    static Points shifted(Points p, double... d) {
+    static Samples shifted(Samples p, double... d) {
         float[] v = p.values().clone();
         for (int i = 0; i < p.n(); i++) for (int j = 0; j < p.dim(); j++) v[i * p.dim() + j] += (float) d[j];
-        return new Points(p.n(), p.dim(), v);
+        return new Samples(p.n(), p.dim(), v);
     }
 
-    static Points blurred(Points p, double std, long seed) {
+    static Samples blurred(Samples p, double std, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] v = p.values().clone();
         for (int i = 0; i < v.length; i++) v[i] += (float) (std * rng.nextGaussian());
-        return new Points(p.n(), p.dim(), v);
+        return new Samples(p.n(), p.dim(), v);
     }
 
-    static Points gaussian(int n, int dim, double std, long seed) {
+    static Samples gaussian(int n, int dim, double std, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] v = new float[n * dim];
         for (int i = 0; i < v.length; i++) v[i] = (float) (std * rng.nextGaussian());
-        return new Points(n, dim, v);
+        return new Samples(n, dim, v);
     }
 
     /** Best of a few timed runs, in seconds, so JIT warm-up does not count. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.data.SwissRoll;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +14,8 @@ class MmdTest {
     void handComputedUnbiasedEstimate() {
         // x = {(0,0), (1,0)}, y = {(0,0), (0,1)}, h = 1: k = exp(-|a-b|^2 / 2)
         // kxx = kyy = e^{-1/2} (one off-diagonal pair each); kxy = (1 + 2 e^{-1/2} + e^{-1}) / 4
-        Points x = Clouds.of(2, 0, 0, 1, 0);
-        Points y = Clouds.of(2, 0, 0, 0, 1);
+        Samples x = Clouds.of(2, 0, 0, 1, 0);
+        Samples y = Clouds.of(2, 0, 0, 0, 1);
         double a = Math.exp(-0.5);
         double expected = 2 * a - 2 * (1 + 2 * a + Math.exp(-1)) / 4; // = -0.0774: unbiased can go below 0
         assertEquals(expected, Mmd.rbf(x, y, 1.0), 1e-12);
@@ -28,8 +28,8 @@ class MmdTest {
     @Test
     void sameDistributionIsNearZeroAndShiftIsClearlyLarger() {
         SwissRoll roll = new SwissRoll();
-        Points a = roll.sample(10_000, 1);
-        Points b = roll.sample(10_000, 2);
+        Samples a = roll.sample(10_000, 1);
+        Samples b = roll.sample(10_000, 2);
         double same = Mmd.rbfMedian(a, b);
         double shifted = Mmd.rbfMedian(Clouds.shifted(a, 0.1, 0), b);
         assertTrue(Math.abs(same) < 2e-3, "same distribution " + same);
@@ -44,22 +44,22 @@ class MmdTest {
         // degenerate: everything at one point falls back to 1
         assertEquals(1.0, Mmd.medianBandwidth(Clouds.of(1, 5, 5), Clouds.of(1, 5)), 0.0);
         // scale equivariant
-        Points g = Clouds.gaussian(3000, 2, 1.0, 3);
-        Points g3 = Clouds.gaussian(3000, 2, 3.0, 3);
+        Samples g = Clouds.gaussian(3000, 2, 1.0, 3);
+        Samples g3 = Clouds.gaussian(3000, 2, 3.0, 3);
         assertEquals(3 * Mmd.medianBandwidth(g, g), Mmd.medianBandwidth(g3, g3), 1e-4);
     }
 
     @Test
     void tenThousandAgainstTenThousandIsFast() {
-        Points a = new SwissRoll().sample(10_000, 1);
-        Points b = new SwissRoll().sample(10_000, 2);
+        Samples a = new SwissRoll().sample(10_000, 1);
+        Samples b = new SwissRoll().sample(10_000, 2);
         double s = Clouds.bestSeconds(() -> Mmd.rbfMedian(a, b));
         assertTrue(s < 1.0, "rbfMedian took " + s + " s");
     }
 
     @Test
     void rejectsTooFewPointsAndBadBandwidth() {
-        Points two = Clouds.of(2, 0, 0, 1, 1);
+        Samples two = Clouds.of(2, 0, 0, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> Mmd.rbf(two, Clouds.of(2, 0, 0), 1));
         assertThrows(IllegalArgumentException.class, () -> Mmd.rbf(two, two, 0));
         assertThrows(IllegalArgumentException.class, () -> Mmd.rbf(two, Clouds.of(1, 0, 1), 1));

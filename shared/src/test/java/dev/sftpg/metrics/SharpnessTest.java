@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.data.SwissRoll;
 import org.junit.jupiter.api.Test;
 
 class SharpnessTest {
 
     private final SwissRoll roll = new SwissRoll();
-    private final Points data = roll.sample(10_000, 1);
-    private final Points fresh = roll.sample(10_000, 2);
+    private final Samples data = roll.sample(10_000, 1);
+    private final Samples fresh = roll.sample(10_000, 2);
 
     @Test
     void freshDrawScoresAboutOne() {
@@ -33,10 +33,10 @@ class SharpnessTest {
 
     @Test
     void divergedSamplesCountAsInfinitelyFar() {
-        Points g = roll.sample(11, 5);
+        Samples g = roll.sample(11, 5);
         float[] v = g.values().clone();
         for (int i = 0; i < 6; i++) v[2 * i] = Float.NaN; // more than half diverged
-        assertEquals(Double.POSITIVE_INFINITY, Sharpness.ratio(new Points(11, 2, v), data, fresh));
+        assertEquals(Double.POSITIVE_INFINITY, Sharpness.ratio(new Samples(11, 2, v), data, fresh));
     }
 
     @Test
@@ -47,8 +47,8 @@ class SharpnessTest {
     @Test
     void kdTreeAgreesWithBruteForce() {
         for (int dim = 1; dim <= 5; dim++) {
-            Points ref = Clouds.gaussian(3000, dim, 1.0, dim);
-            Points query = Clouds.gaussian(500, dim, 1.5, 100 + dim);
+            Samples ref = Clouds.gaussian(3000, dim, 1.0, dim);
+            Samples query = Clouds.gaussian(500, dim, 1.5, 100 + dim);
             NearestNeighbours nn = new NearestNeighbours(ref);
             for (int i = 0; i < query.n(); i++) {
                 double best = Double.MAX_VALUE;
@@ -58,7 +58,7 @@ class SharpnessTest {
             }
         }
         // many duplicate coordinates stress the median split
-        Points grid = Clouds.of(2, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 2, 0, 0, 2, 1, 1, 0, 1, 0, 0);
+        Samples grid = Clouds.of(2, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 2, 0, 0, 2, 1, 1, 0, 1, 0, 0);
         NearestNeighbours nn = new NearestNeighbours(grid);
         assertEquals(0.0, nn.nearestSq(Clouds.of(2, 2, 0), 0));
         assertEquals(0.25, nn.nearestSq(Clouds.of(2, 0.5, 2), 0), 1e-12);
@@ -66,14 +66,14 @@ class SharpnessTest {
 
     @Test
     void medianNearestDistanceOnAHandExample() {
-        Points ref = Clouds.of(1, 0, 10);
+        Samples ref = Clouds.of(1, 0, 10);
         // distances 1, 2, 4, 5 -> median 3
         assertEquals(3.0, Sharpness.medianNearestDistance(Clouds.of(1, 1, 8, 14, -5), ref), 1e-6);
     }
 
     @Test
     void tenThousandAgainstTenThousandIsFast() {
-        Points g = roll.sample(10_000, 9);
+        Samples g = roll.sample(10_000, 9);
         double s = Clouds.bestSeconds(() -> Sharpness.ratio(g, data, fresh));
         assertTrue(s < 1.0, "sharpness took " + s + " s");
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.data.SwissRoll;
 import org.junit.jupiter.api.Test;
 
@@ -30,27 +30,27 @@ class SlicedWassersteinTest {
 
     @Test
     void unequalSizesAlongAFixedDirection() {
-        Points x = Clouds.of(2, 0, 7, 1, -3);           // x-coordinates {0, 1}; y is ignored along e1
-        Points y = Clouds.of(2, 0, 1, 0.5, 2, 1, 5);    // {0, 0.5, 1}
+        Samples x = Clouds.of(2, 0, 7, 1, -3);           // x-coordinates {0, 1}; y is ignored along e1
+        Samples y = Clouds.of(2, 0, 1, 0.5, 2, 1, 5);    // {0, 0.5, 1}
         assertEquals(Math.sqrt(1 / 12.0), SlicedWasserstein.distanceAlong(x, y, E1, 2), 1e-7);
         assertEquals(1 / 6.0, SlicedWasserstein.distanceAlong(x, y, E1, 1), 1e-7);
         double[][] diagonal = {{Math.sqrt(0.5), Math.sqrt(0.5)}};
-        Points a = Clouds.of(2, 0, 0);
-        Points b = Clouds.of(2, 1, 1, 3, 3);            // projections sqrt2 and 3 sqrt2
+        Samples a = Clouds.of(2, 0, 0);
+        Samples b = Clouds.of(2, 1, 1, 3, 3);            // projections sqrt2 and 3 sqrt2
         assertEquals(Math.sqrt((2 + 18) / 2.0), SlicedWasserstein.distanceAlong(a, b, diagonal, 2), 1e-6);
     }
 
     @Test
     void identicalCloudsAreAtZero() {
-        Points p = new SwissRoll().sample(2000, 1);
+        Samples p = new SwissRoll().sample(2000, 1);
         assertEquals(0.0, SlicedWasserstein.distance(p, p), 0.0);
     }
 
     @Test
     void shiftIsExactPerDirectionAndAveragesToNormOverRootTwo() {
-        Points p = new SwissRoll().sample(1000, 2);
+        Samples p = new SwissRoll().sample(1000, 2);
         double[] d = {0.3, -0.4}; // |d| = 0.5
-        Points q = Clouds.shifted(p, d);
+        Samples q = Clouds.shifted(p, d);
         // a shift keeps the sorted order along every direction, so each direction costs exactly (theta . d)^2
         double[][] dirs = SlicedWasserstein.randomDirections(2, 50, 9);
         double sum = 0;
@@ -75,8 +75,8 @@ class SlicedWassersteinTest {
     @Test
     void swissRollFloorAndDegradedSamples() {
         SwissRoll roll = new SwissRoll();
-        Points a = roll.sample(10_000, 100);
-        Points b = roll.sample(10_000, 200);
+        Samples a = roll.sample(10_000, 100);
+        Samples b = roll.sample(10_000, 200);
         double floor = SlicedWasserstein.distance(a, b);
         // POT on the same construction: 0.0055 .. 0.0103 over 5 seeds (mean 0.0076)
         assertTrue(floor > 0.002 && floor < 0.015, "swiss roll floor " + floor);
@@ -90,9 +90,9 @@ class SlicedWassersteinTest {
 
     @Test
     void tenThousandAgainstTenThousandIsFast() {
-        Points a = new SwissRoll().sample(10_000, 1);
-        Points b = new SwissRoll().sample(10_000, 2);
-        Points c = b.head(9_000);
+        Samples a = new SwissRoll().sample(10_000, 1);
+        Samples b = new SwissRoll().sample(10_000, 2);
+        Samples c = b.head(9_000);
         double equal = Clouds.bestSeconds(() -> SlicedWasserstein.distance(a, b));
         double unequal = Clouds.bestSeconds(() -> SlicedWasserstein.distance(a, c));
         // ~0.1 s on one core; the bound only guards against accidentally quadratic code on a busy machine
@@ -101,9 +101,9 @@ class SlicedWassersteinTest {
 
     @Test
     void rejectsMismatchedInput() {
-        Points a = Clouds.of(2, 0, 0, 1, 1);
+        Samples a = Clouds.of(2, 0, 0, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> SlicedWasserstein.distance(a, Clouds.of(1, 0, 1)));
-        assertThrows(IllegalArgumentException.class, () -> SlicedWasserstein.distance(a, new Points(0, 2, new float[0])));
+        assertThrows(IllegalArgumentException.class, () -> SlicedWasserstein.distance(a, new Samples(0, 2, new float[0])));
         assertThrows(IllegalArgumentException.class, () -> SlicedWasserstein.distance(a, a, 0, 2, 0));
         assertThrows(IllegalArgumentException.class, () -> SlicedWasserstein.distance(a, a, 10, 0, 0));
     }

@@ -4,7 +4,7 @@ import dev.sftpg.data.SampleShape;
 import dev.sftpg.checkpoint.CheckpointException;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.sampler.TrajectorySampler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class PretrainerTest {
     @Test
     void referenceToyRunsAreReproducible() {
         Config config = preset("swissroll-reference");
-        Points data = new Diffusion(config).trainingSet();
+        Samples data = new Diffusion(config).trainingSet();
         Pretrainer.Result a = new Pretrainer(config, data).run(QUIET, null);
         Pretrainer.Result b = new Pretrainer(config, data).run(QUIET, null);
         assertArrayEquals(a.network().parameters().toFloats(), b.network().parameters().toFloats(), "same seeds, same weights");
@@ -50,7 +50,7 @@ class PretrainerTest {
     void checkpointRoundTripSamplesIdenticallyAndRefusesMismatchedShapes(@TempDir Path dir) throws Exception {
         Config config = ConfigLoader.load("swissroll", List.of("pretrain.steps=50", "data.size=500", "model.hidden=16",
                 "model.layers=2", "pretrain.logEvery=10"), Map.of());
-        Points data = new Diffusion(config).trainingSet();
+        Samples data = new Diffusion(config).trainingSet();
         Pretrainer.Result r = new Pretrainer(config, data).run(QUIET, null);
         Path ckpt = dir.resolve("ckpt");
         PretrainedModel.save(ckpt, config, r.network(), r.ema(), r.optimizerState(), r.steps(), r.finalLoss(), Map.of());

@@ -2,8 +2,8 @@ package dev.sftpg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sftpg.data.Points;
-import dev.sftpg.io.PointsCsv;
+import dev.sftpg.data.Samples;
+import dev.sftpg.io.SamplesCsv;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -101,7 +101,7 @@ class CommandLineTest {
         Path csv = dir.resolve("s.csv"), png = dir.resolve("s.png");
         assertEquals(0, run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "fastdpm-10", "--n", "250",
                 "--out", csv.toString()).code());
-        Points p = PointsCsv.read(csv);
+        Samples p = SamplesCsv.read(csv);
         assertEquals(250, p.n());
         assertEquals(2, p.dim());
         assertEquals(0, run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "ddim-10", "--n", "250",

@@ -2,7 +2,7 @@ package dev.sftpg.cluster;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Diffusion;
 import dev.sftpg.train.Pretrainer;
@@ -51,7 +51,7 @@ public final class TinyModels {
     private static Path pretrain(Config config) throws Exception {
         Nd4jRuntime.configure();
         Path dir = Files.createTempDirectory("sftpg-tiny").resolve("pretrained");
-        Points data = new Diffusion(config).trainingSet();
+        Samples data = new Diffusion(config).trainingSet();
         Pretrainer.Result r = new Pretrainer(config, data).run(new PrintStream(OutputStream.nullOutputStream()), null);
         PretrainedModel.save(dir, config, r.network(), r.ema(), r.optimizerState(), r.steps(), r.finalLoss(), Map.of());
         return dir;

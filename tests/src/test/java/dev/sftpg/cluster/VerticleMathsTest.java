@@ -2,7 +2,7 @@ package dev.sftpg.cluster;
 
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.SftPgLoop;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.MessageCodecs;
@@ -43,7 +43,7 @@ class VerticleMathsTest {
         Config config = TinyModels.config("finetune.batchSize=64", "critic.hidden=64", "value.hidden=64",
                 "finetune.tailBaselineStd=" + tailBaselineStd);
         SftPgSetup setup = new SftPgSetup(config, SampleShape.vector(2));
-        Points data = setup.diffusion().trainingSet();
+        Samples data = setup.diffusion().trainingSet();
         int updates = 4;
 
         SftPgLoop loop = new SftPgLoop(setup, model.network(), data);

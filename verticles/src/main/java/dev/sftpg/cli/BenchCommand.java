@@ -4,7 +4,7 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.EpochSampler;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.CriticLearner;
 import dev.sftpg.finetune.PolicyLearner;
 import dev.sftpg.finetune.Rollout;
@@ -70,7 +70,7 @@ final class BenchCommand {
         Config config = base.with(ConfigSchema.PRETRAIN_STEPS, steps).with(ConfigSchema.PRETRAIN_LOG_EVERY, steps);
         Nd4jRuntime.configure();
         Diffusion diffusion = new Diffusion(config);
-        Points data = diffusion.trainingSet();
+        Samples data = diffusion.trainingSet();
         String what = finetune ? "finetune" : "pretrain";
         String unit = finetune ? "critic steps/s" : "steps/s";
         int batch = config.get(finetune ? ConfigSchema.FINETUNE_BATCH : ConfigSchema.PRETRAIN_BATCH);
@@ -135,7 +135,7 @@ final class BenchCommand {
     }
 
     /** What the twin needs to build the same networks and loops: the resolved config plus derived numbers. */
-    private static JsonObject twinSpec(Config config, Diffusion diffusion, Points data, ConditionalMlp policy) {
+    private static JsonObject twinSpec(Config config, Diffusion diffusion, Samples data, ConditionalMlp policy) {
         JsonObject spec = new JsonObject().put("config", new JsonObject(config.toJson())).put("dim", data.dim());
         spec.put("alphaBar", new JsonArray(Arrays.stream(diffusion.schedule().alphaBars()).boxed().toList()));
         SamplerRecord rec = diffusion.policySampler();
@@ -263,7 +263,7 @@ final class BenchCommand {
     }
 
     /** One pretraining step split as the breakdown's phases (host batch making is the Pretrainer's rest). */
-    private void profilePretrain(Config config, Points data) {
+    private void profilePretrain(Config config, Samples data) {
         int batch = config.get(ConfigSchema.PRETRAIN_BATCH);
         ConditionalMlp net = new Diffusion(config).epsilonSpec(data.shape()).build(1);
         Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.parse(config.get(ConfigSchema.PRETRAIN_OPTIMIZER)),
@@ -313,7 +313,7 @@ final class BenchCommand {
     }
 
     /** One fine-tuning critic step split into the calls SftPgLoop makes, each timed. */
-    private void profileFinetune(Config config, Points data, ConditionalMlp pretrained) {
+    private void profileFinetune(Config config, Samples data, ConditionalMlp pretrained) {
         SftPgSetup setup = new SftPgSetup(config, data.shape());
         CriticLearner critic = setup.critic();
         ValueLearner value = setup.value();

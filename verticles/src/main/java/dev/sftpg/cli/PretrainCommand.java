@@ -3,7 +3,7 @@ package dev.sftpg.cli;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.task.Task;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Nd4jRuntime;
@@ -74,7 +74,7 @@ final class PretrainCommand {
         Diffusion diffusion = new Diffusion(config);
         SamplerRecord policy = diffusion.policySampler(); // validates the sampler settings before training
         Task task = diffusion.task(); // reads and splits a data file: refused here, before any training
-        Points data = diffusion.trainingSet();
+        Samples data = diffusion.trainingSet();
         Nd4jRuntime.configure();
         ConditionalMlp probe = diffusion.epsilonSpec(data.shape()).build(0);
         err.printf("pretrain %s: %d %s samples of shape %s, T=%d %s betas %.0e..%.0e, %s net (%,d params), %,d steps of %d, %s -> %s%n",
@@ -95,7 +95,7 @@ final class PretrainCommand {
         // a quick look at what the few-step policy produces from this checkpoint
         PretrainedModel saved = PretrainedModel.load(outDir);
         int n = 2000;
-        Points samples = new Points(n, data.shape(), TrajectorySampler.sampleFinal(saved.network(), policy, n, n, 1));
+        Samples samples = new Samples(n, data.shape(), TrajectorySampler.sampleFinal(saved.network(), policy, n, n, 1));
         if (task.isImage() || data.dim() >= 2)
             task.renderer().writePng(outDir.resolve("samples-" + policy.name() + ".png"), samples, data,
                     config.presetName() + " pretrained, " + policy.name());

@@ -1,7 +1,7 @@
 package dev.sftpg.cli;
 
-import dev.sftpg.data.Points;
-import dev.sftpg.io.PointsCsv;
+import dev.sftpg.data.Samples;
+import dev.sftpg.io.SamplesCsv;
 import dev.sftpg.io.Npy;
 import dev.sftpg.task.Task;
 import dev.sftpg.nn.Nd4jRuntime;
@@ -44,15 +44,15 @@ final class SampleCommand {
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
         SamplerRecord rec = model.sampler(samplerName);
-        Points samples = new Points(n, model.shape(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
+        Samples samples = new Samples(n, model.shape(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
         if (lower.endsWith(".csv")) {
-            PointsCsv.write(file, samples);
+            SamplesCsv.write(file, samples);
         } else if (lower.endsWith(".npy")) {
             Npy.write(file, samples);
         } else {
             if (!model.shape().isImage() && model.dim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
             Task task = model.diffusion().task(); // the data drawn with the samples
-            Points data = task.data().evaluationSample(task.isImage() ? 64 : Math.max(n, 5000), 12345);
+            Samples data = task.data().evaluationSample(task.isImage() ? 64 : Math.max(n, 5000), 12345);
             task.renderer().writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)");
         }
         out.printf("wrote %,d samples of %s to %s%n", n, samplerName, file);

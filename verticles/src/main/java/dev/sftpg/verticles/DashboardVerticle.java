@@ -1,6 +1,6 @@
 package dev.sftpg.verticles;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.messages.MetricsReport;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
@@ -53,7 +53,7 @@ public final class DashboardVerticle extends VerticleBase {
      * @param runInfo  static facts about the run (id, preset, key config values) shown on the page
      * @param data     real samples drawn behind (points) or beside (images) the policy's samples
      */
-    public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Points data) {
+    public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Samples data) {
         this.host = host;
         this.port = port;
         this.token = token;

@@ -1,7 +1,7 @@
 package dev.sftpg.verticles;
 
 import dev.sftpg.data.EpochSampler;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.CriticLearner;
 import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.SftPgSetup;
@@ -32,7 +32,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SftPgSetup setup;
     private final LearnerSettings settings;
-    private final Points data;
+    private final Samples data;
     private final LearnerState initial;
     private final SerialQueue queue = new SerialQueue();
     private CriticLearner critic;
@@ -41,11 +41,11 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private double lastIpm, lastLoss, lastGradNorm;
 
     /** @param initial the state to start from (a resumed run), or null for a fresh critic */
-    public DiscriminatorVerticle(SftPgSetup setup, Points data, LearnerState initial) {
+    public DiscriminatorVerticle(SftPgSetup setup, Samples data, LearnerState initial) {
         this(setup, LearnerSettings.from(setup.config()), data, initial);
     }
 
-    public DiscriminatorVerticle(SftPgSetup setup, LearnerSettings settings, Points data, LearnerState initial) {
+    public DiscriminatorVerticle(SftPgSetup setup, LearnerSettings settings, Samples data, LearnerState initial) {
         super("discriminator", "discriminator");
         this.setup = setup;
         this.settings = settings;

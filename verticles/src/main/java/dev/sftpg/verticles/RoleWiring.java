@@ -1,6 +1,6 @@
 package dev.sftpg.verticles;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.LearnerState;
@@ -54,7 +54,7 @@ public final class RoleWiring {
     }
 
     /** The real samples the dashboard shows with the policy's: one fixed evaluation draw, so every process shows the same. */
-    public Points dashboardData() {
+    public Samples dashboardData() {
         return setup.diffusion().dataSource().evaluationSample(2000, 0);
     }
 
@@ -71,7 +71,7 @@ public final class RoleWiring {
     public CoordinatorVerticle coordinator(Path runDir, ConditionalMlp pretrained, Path pretrainedModelFile, JsonObject initial,
                                            Promise<JsonObject> finished, FinetuneCheckpoint resumed) {
         ConditionalMlp evalNetwork = setup.policyReplica(pretrained);
-        Points plotData = setup.diffusion().trainingSet();
+        Samples plotData = setup.diffusion().trainingSet();
         return new CoordinatorVerticle(spec, CoordinatorSettings.from(spec.config()), runDir,
                 () -> new Evaluations(spec.config(), setup, evalNetwork, plotData, runDir),
                 pretrainedModelFile, initial, finished, resumed);

@@ -1,6 +1,6 @@
 package dev.sftpg.verticles;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.io.ImageGrid;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,12 +22,12 @@ public final class SamplePreview {
     }
 
     /** {@code {"kind":"points","shape":[d],"xy":[x0,y0,x1,y1,...]}} or {@code {"kind":"images","shape":[c,h,w],"png":BASE64}}. */
-    public static JsonObject of(Points samples) {
+    public static JsonObject of(Samples samples) {
         JsonArray shape = new JsonArray();
         for (int d : samples.shape().dims()) shape.add(d);
         JsonObject out = new JsonObject().put("shape", shape);
         if (samples.shape().isImage()) {
-            Points head = samples.head(Math.min(samples.n(), MAX_IMAGES));
+            Samples head = samples.head(Math.min(samples.n(), MAX_IMAGES));
             return out.put("kind", "images").put("png", Base64.getEncoder().encodeToString(ImageGrid.png(head, 320)));
         }
         int n = Math.min(samples.n(), MAX_POINTS), dim = samples.dim();

@@ -1,7 +1,7 @@
 package dev.sftpg.verticles.coordinator;
 
 import dev.sftpg.config.Config;
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.metrics.MeanStd;
@@ -29,7 +29,7 @@ public final class Evaluations {
      * One evaluation: the weights scored (exactly these become {@code checkpoints/best}), the scores, the samples
      * plotted, and how long it took.
      */
-    public record Result(PolicyWeights weights, int points, Evaluator.SamplerScore score, Points samples, double seconds) {
+    public record Result(PolicyWeights weights, int points, Evaluator.SamplerScore score, Samples samples, double seconds) {
         public long version() {
             return weights.version();
         }
@@ -44,11 +44,11 @@ public final class Evaluations {
     private final SftPgSetup setup;
     private final Task task;
     private final ConditionalMlp network;
-    private final Points plotData;
+    private final Samples plotData;
     private final Path runDir;
 
     /** @param network a network of the policy's architecture, used only on the evaluating thread */
-    public Evaluations(Config config, SftPgSetup setup, ConditionalMlp network, Points plotData, Path runDir) {
+    public Evaluations(Config config, SftPgSetup setup, ConditionalMlp network, Samples plotData, Path runDir) {
         this.config = config;
         this.setup = setup;
         this.task = setup.diffusion().task();
@@ -63,14 +63,14 @@ public final class Evaluations {
         network.parameters().setFloats(w.params());
         Evaluator ev = Evaluator.of(config, task, n, seeds);
         Evaluator.SamplerScore s = ev.score("sft-pg-" + setup.sampler().steps(), network, setup.sampler(), null);
-        Points samples = writeSamplePlot(w.version());
+        Samples samples = writeSamplePlot(w.version());
         return new Result(w, n, s, samples, (System.nanoTime() - start) / 1e9);
     }
 
     /** Samples 2,000 of the policy under evaluation, writes their picture, and returns them (null for 1-D points). */
-    private Points writeSamplePlot(long version) {
+    private Samples writeSamplePlot(long version) {
         if (!task.isImage() && task.shape().size() < 2) return null;
-        Points samples = new Points(PLOTTED, task.shape(), TrajectorySampler.sampleFinal(network, setup.sampler(), PLOTTED, PLOTTED, 3));
+        Samples samples = new Samples(PLOTTED, task.shape(), TrajectorySampler.sampleFinal(network, setup.sampler(), PLOTTED, PLOTTED, 3));
         try {
             task.renderer().writePng(runDir.resolve("samples").resolve(String.format("step-%06d.png", version)), samples, plotData,
                     config.presetName() + " SFT-PG policy v" + version);

@@ -7,9 +7,9 @@ import java.util.Arrays;
  * (sample i, value j of its flattened shape at {@code values[i * dim + j]}). The one currency for data sets, samples,
  * metrics and plots, for points ({@code [2]}) and images ({@code [1, 28, 28]}) alike.
  */
-public record Points(int n, SampleShape shape, float[] values) {
+public record Samples(int n, SampleShape shape, float[] values) {
 
-    public Points {
+    public Samples {
         if (n < 0 || shape == null) throw new IllegalArgumentException("bad sample batch n=" + n + " shape=" + shape);
         if (values.length != (long) n * shape.size())
             throw new IllegalArgumentException("expected " + (long) n * shape.size() + " values for " + n + " samples of shape "
@@ -17,7 +17,7 @@ public record Points(int n, SampleShape shape, float[] values) {
     }
 
     /** {@code n} points of {@code dim} coordinates. */
-    public Points(int n, int dim, float[] values) {
+    public Samples(int n, int dim, float[] values) {
         this(n, vectorShape(dim, n), values);
     }
 
@@ -36,9 +36,9 @@ public record Points(int n, SampleShape shape, float[] values) {
     }
 
     /** The first {@code count} samples (a copy). */
-    public Points head(int count) {
+    public Samples head(int count) {
         if (count > n) throw new IllegalArgumentException("asked for " + count + " of " + n + " samples");
-        return new Points(count, shape, Arrays.copyOf(values, count * dim()));
+        return new Samples(count, shape, Arrays.copyOf(values, count * dim()));
     }
 
     /** Mean of each value over the samples. */

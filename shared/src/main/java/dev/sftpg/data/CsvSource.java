@@ -21,23 +21,23 @@ import java.util.SplittableRandom;
  * <p>{@link #sample} draws rows uniformly with replacement, which makes the file behave like the empirical
  * distribution it represents; {@link #all} gives every row in file order.
  */
-public final class CsvPointSource implements PointSource {
+public final class CsvSource implements DataSource {
 
     private final Path file;
-    private final Points rows;
+    private final Samples rows;
 
-    private CsvPointSource(Path file, Points rows) {
+    private CsvSource(Path file, Samples rows) {
         this.file = file;
         this.rows = rows;
     }
 
     /** Reads and validates the whole file; throws {@link DataFormatException} naming the file and line on any problem. */
-    public static CsvPointSource load(Path file) {
+    public static CsvSource load(Path file) {
         Path shown = file.toAbsolutePath().normalize();
         if (Files.isDirectory(shown))
             throw new DataFormatException(shown, 0, "is a directory, not a CSV file (check data.path)");
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return new CsvPointSource(shown, parse(in, shown));
+            return new CsvSource(shown, parse(in, shown));
         } catch (NoSuchFileException e) {
             throw new DataFormatException(shown, 0, "file not found (check data.path)", e);
         } catch (java.nio.charset.CharacterCodingException e) {
@@ -50,7 +50,7 @@ public final class CsvPointSource implements PointSource {
         }
     }
 
-    private static Points parse(BufferedReader in, Path file) throws IOException {
+    private static Samples parse(BufferedReader in, Path file) throws IOException {
         int dim = -1;
         int count = 0;
         float[] values = new float[1 << 16];
@@ -99,7 +99,7 @@ public final class CsvPointSource implements PointSource {
             throw new DataFormatException(file, 0,
                     "no data rows (" + (lineNo == 0 ? "the file is empty" : "only a header, comments or blank lines")
                             + "); put one point per line, e.g. 0.5,-1.2, or point data.path at another file");
-        return new Points(count, dim, Arrays.copyOf(values, count * dim));
+        return new Samples(count, dim, Arrays.copyOf(values, count * dim));
     }
 
     private static int countFields(String s) {
@@ -136,8 +136,8 @@ public final class CsvPointSource implements PointSource {
     }
 
     /** Every row in file order (a copy, so callers may modify it). */
-    public Points all() {
-        return new Points(rows.n(), rows.dim(), rows.values().clone());
+    public Samples all() {
+        return new Samples(rows.n(), rows.dim(), rows.values().clone());
     }
 
     @Override
@@ -151,14 +151,14 @@ public final class CsvPointSource implements PointSource {
     }
 
     @Override
-    public Points sample(int n, long seed) {
+    public Samples sample(int n, long seed) {
         Generators.requireCount(n);
         SplittableRandom rng = new SplittableRandom(seed);
         int d = rows.dim();
         float[] src = rows.values();
         float[] v = new float[n * d];
         for (int i = 0; i < n; i++) System.arraycopy(src, rng.nextInt(rows.n()) * d, v, i * d, d);
-        return new Points(n, d, v);
+        return new Samples(n, d, v);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -19,9 +19,9 @@ import java.util.Arrays;
  * {@link Float#toString(float)}, which round-trips every float exactly (including {@code -0.0}, {@code NaN},
  * {@code Infinity}, which numpy and pandas both parse), so a CSV can serve as a lossless export.
  */
-public final class PointsCsv {
+public final class SamplesCsv {
 
-    private PointsCsv() {
+    private SamplesCsv() {
     }
 
     /** The header line (without newline) used for clouds of dimension {@code dim}. */
@@ -36,7 +36,7 @@ public final class PointsCsv {
     }
 
     /** Writes {@code points} to {@code out} atomically (parents created, old file kept if anything fails). */
-    public static void write(Path out, Points points) throws IOException {
+    public static void write(Path out, Samples points) throws IOException {
         AtomicFiles.write(out, os -> {
             Writer w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
             writeTo(w, points);
@@ -45,7 +45,7 @@ public final class PointsCsv {
     }
 
     /** The CSV text for {@code points}; handy for small clouds and HTTP responses. */
-    public static String toCsv(Points points) {
+    public static String toCsv(Samples points) {
         StringBuilder sb = new StringBuilder();
         try {
             writeTo(sb, points);
@@ -55,7 +55,7 @@ public final class PointsCsv {
         return sb.toString();
     }
 
-    private static void writeTo(Appendable w, Points p) throws IOException {
+    private static void writeTo(Appendable w, Samples p) throws IOException {
         w.append(header(p.dim())).append('\n');
         float[] v = p.values();
         int dim = p.dim();
@@ -74,7 +74,7 @@ public final class PointsCsv {
      * Reads a file written by {@link #write}; the dimension comes from the header's column count. Blank lines are
      * skipped. Malformed content throws {@link IOException} naming the file and line.
      */
-    public static Points read(Path in) throws IOException {
+    public static Samples read(Path in) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
             String header = r.readLine();
             if (header == null || header.isBlank()) throw new IOException(in + ": empty CSV, expected a header like x,y");
@@ -98,7 +98,7 @@ public final class PointsCsv {
                     }
                 }
             }
-            return new Points(count / dim, dim, Arrays.copyOf(values, count));
+            return new Samples(count / dim, dim, Arrays.copyOf(values, count));
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Builds a {@link PointSource} from the {@code data.source} / {@code data.*} configuration values, so the configuration
+ * Builds a {@link DataSource} from the {@code data.source} / {@code data.*} configuration values, so the configuration
  * layer stays a plain map and every typo is reported in terms the user wrote.
  *
  * <p>Parameters per name (all optional except {@code path}): {@code swissroll}: {@code noise}; {@code moons}:
@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * the chosen source does not know are rejected rather than ignored, so a misspelt {@code "nosie"} cannot silently fall
  * back to the default; callers pass only the source's own parameters.
  */
-public final class PointSources {
+public final class DataSources {
 
     /** The valid names, in the order they are documented. */
     public static final List<String> NAMES = List.of("swissroll", "moons", "8gaussians", "bars", "csv");
@@ -25,10 +25,10 @@ public final class PointSources {
     /** Share of a file's rows held out for evaluation when no evaluation file is named. */
     public static final double DEFAULT_EVAL_FRACTION = 0.1;
 
-    private PointSources() {
+    private DataSources() {
     }
 
-    public static PointSource create(String name, Map<String, ?> params) {
+    public static DataSource create(String name, Map<String, ?> params) {
         Map<String, ?> p = params == null ? Map.of() : params;
         if (name == null) throw new IllegalArgumentException("no data source name given; valid choices: " + NAMES);
         switch (name) {
@@ -49,10 +49,10 @@ public final class PointSources {
                 allow(name, p, "path", "evalPath", "evalFraction", "seed");
                 Path path = path(p.get("path"));
                 if (path == null) throw new IllegalArgumentException("data source csv needs a file: set data.path");
-                Points rows = CsvPointSource.load(path).all();
+                Samples rows = CsvSource.load(path).all();
                 Path evalPath = path(p.get("evalPath"));
                 if (evalPath != null)
-                    return SplitFileSource.twoFiles(name, path, rows, evalPath, CsvPointSource.load(evalPath).all());
+                    return SplitFileSource.twoFiles(name, path, rows, evalPath, CsvSource.load(evalPath).all());
                 return SplitFileSource.heldOut(name, path, rows, number(name, p, "evalFraction", DEFAULT_EVAL_FRACTION),
                         (long) number(name, p, "seed", 0));
             default:

@@ -10,9 +10,9 @@ package dev.sftpg.data;
  * {@code (n, seed)} gives bit-identical samples, which is what lets a run be re-evaluated or resumed with the same
  * reference draws.
  */
-public interface PointSource {
+public interface DataSource {
 
-    /** The name the source is selected by in configuration (see {@link PointSources#create}). */
+    /** The name the source is selected by in configuration (see {@link DataSources#create}). */
     String name();
 
     /** The shape of one sample. */
@@ -24,18 +24,18 @@ public interface PointSource {
     }
 
     /** Draws {@code n >= 0} samples of the training distribution; the same seed always gives the same samples. */
-    Points sample(int n, long seed);
+    Samples sample(int n, long seed);
 
     /**
      * The training set: {@code size} samples drawn with {@code seed} from a generator; a file's training part as it is
      * (the arguments do not apply to it).
      */
-    default Points trainingSet(int size, long seed) {
+    default Samples trainingSet(int size, long seed) {
         return sample(size, seed);
     }
 
     /** Draws {@code n} samples of the evaluation distribution, independent of the training set. */
-    default Points evaluationSample(int n, long seed) {
+    default Samples evaluationSample(int n, long seed) {
         return sample(n, seed);
     }
 }

@@ -15,7 +15,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CsvPointSourceTest {
+class CsvSourceTest {
 
     @TempDir
     Path dir;
@@ -28,7 +28,7 @@ class CsvPointSourceTest {
 
     @Test
     void readsPlainRows() throws IOException {
-        CsvPointSource s = CsvPointSource.load(write("plain.csv", "0.5,1\n-2,3e-1\n4,  5 \n"));
+        CsvSource s = CsvSource.load(write("plain.csv", "0.5,1\n-2,3e-1\n4,  5 \n"));
         assertEquals("csv", s.name());
         assertEquals(2, s.dim());
         assertEquals(3, s.size());
@@ -37,19 +37,19 @@ class CsvPointSourceTest {
 
     @Test
     void skipsHeaderCommentsAndBlankLines() throws IOException {
-        CsvPointSource s = CsvPointSource.load(write("header.csv",
+        CsvSource s = CsvSource.load(write("header.csv",
                 "# exported by hand\n\nx,y,z\n# a comment\n1,2,3\n\n   \n4,5,6\r\n#end\n"));
         assertEquals(3, s.dim());
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, s.all().values());
-        CsvPointSource one = CsvPointSource.load(write("onecol.csv", "value\n1\n2\n"));
+        CsvSource one = CsvSource.load(write("onecol.csv", "value\n1\n2\n"));
         assertEquals(1, one.dim());
         assertEquals(2, one.size());
     }
 
     @Test
     void samplesRowsWithReplacementReproducibly() throws IOException {
-        CsvPointSource s = CsvPointSource.load(write("rows.csv", "0,0\n1,10\n2,20\n3,30\n"));
-        Points a = s.sample(500, 42);
+        CsvSource s = CsvSource.load(write("rows.csv", "0,0\n1,10\n2,20\n3,30\n"));
+        Samples a = s.sample(500, 42);
         assertArrayEquals(a.values(), s.sample(500, 42).values());
         Set<Float> seen = new HashSet<>();
         for (int i = 0; i < a.n(); i++) {
@@ -64,7 +64,7 @@ class CsvPointSourceTest {
     void factoryLoadsCsvFromPathAndHoldsOutATenth() throws IOException {
         StringBuilder rows = new StringBuilder("x,y,z\n");
         for (int i = 0; i < 1000; i++) rows.append(i).append(',').append(i * 2).append(',').append(-i).append('\n');
-        PointSource s = PointSources.create("csv", Map.of("path", write("f.csv", rows.toString()).toString()));
+        DataSource s = DataSources.create("csv", Map.of("path", write("f.csv", rows.toString()).toString()));
         assertEquals(SampleShape.vector(3), s.shape());
         assertEquals(900, s.trainingSet(10, 0).n());
         assertEquals(100, ((SplitFileSource) s).evaluationSet().n());
@@ -73,44 +73,44 @@ class CsvPointSourceTest {
     @Test
     void nonNumericFieldNamesFileLineAndColumn() throws IOException {
         DataFormatException e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("bad.csv", "x,y\n1,2\n# note\n3,abc\n")));
+                () -> CsvSource.load(write("bad.csv", "x,y\n1,2\n# note\n3,abc\n")));
         assertMessage(e, "bad.csv", 4, "non-numeric field \"abc\" in column 2");
     }
 
     @Test
     void wrongColumnCountNamesLine() throws IOException {
         DataFormatException e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("cols.csv", "1,2\n\n3,4,5\n")));
+                () -> CsvSource.load(write("cols.csv", "1,2\n\n3,4,5\n")));
         assertMessage(e, "cols.csv", 3, "wrong number of columns: expected 2, got 3");
     }
 
     @Test
     void emptyFieldNamesLine() throws IOException {
         DataFormatException e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("empty-field.csv", "1,2\n3,\n")));
+                () -> CsvSource.load(write("empty-field.csv", "1,2\n3,\n")));
         assertMessage(e, "empty-field.csv", 2, "empty field in column 2");
     }
 
     @Test
     void nonFiniteValuesAreRejected() throws IOException {
         DataFormatException e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("nan.csv", "1,2\n3,NaN\n")));
+                () -> CsvSource.load(write("nan.csv", "1,2\n3,NaN\n")));
         assertMessage(e, "nan.csv", 2, "non-finite");
         e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("inf.csv", "x,y\n1,2\n3,4\n-Infinity,5\n")));
+                () -> CsvSource.load(write("inf.csv", "x,y\n1,2\n3,4\n-Infinity,5\n")));
         assertMessage(e, "inf.csv", 4, "non-finite");
-        e = assertThrows(DataFormatException.class, () -> CsvPointSource.load(write("big.csv", "1,1e39\n")));
+        e = assertThrows(DataFormatException.class, () -> CsvSource.load(write("big.csv", "1,1e39\n")));
         assertMessage(e, "big.csv", 1, "float range");
     }
 
     @Test
     void fileWithoutDataRowsIsRejected() throws IOException {
         DataFormatException e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("none.csv", "")));
+                () -> CsvSource.load(write("none.csv", "")));
         assertTrue(e.getMessage().contains("none.csv") && e.getMessage().contains("no data rows"), e.getMessage());
         assertEquals(0, e.line());
         e = assertThrows(DataFormatException.class,
-                () -> CsvPointSource.load(write("header-only.csv", "# c\nx,y\n\n")));
+                () -> CsvSource.load(write("header-only.csv", "# c\nx,y\n\n")));
         assertTrue(e.getMessage().contains("header-only.csv") && e.getMessage().contains("no data rows"),
                 e.getMessage());
     }
@@ -118,10 +118,10 @@ class CsvPointSourceTest {
     @Test
     void missingFileNamesPathAndConfigKey() {
         Path missing = dir.resolve("nowhere").resolve("points.csv");
-        DataFormatException e = assertThrows(DataFormatException.class, () -> CsvPointSource.load(missing));
+        DataFormatException e = assertThrows(DataFormatException.class, () -> CsvSource.load(missing));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("data.path"), e.getMessage());
-        e = assertThrows(DataFormatException.class, () -> CsvPointSource.load(dir));
+        e = assertThrows(DataFormatException.class, () -> CsvSource.load(dir));
         assertTrue(e.getMessage().contains("data.path"), e.getMessage());
     }
 
@@ -138,7 +138,7 @@ class CsvPointSourceTest {
             }
         }
         long t0 = System.nanoTime();
-        CsvPointSource s = CsvPointSource.load(f);
+        CsvSource s = CsvSource.load(f);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(1_000_000, s.size());
         assertEquals(999_999f, s.all().get(999_999, 0));

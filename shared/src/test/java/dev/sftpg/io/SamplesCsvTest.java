@@ -1,6 +1,6 @@
 package dev.sftpg.io;
 
-import dev.sftpg.data.Points;
+import dev.sftpg.data.Samples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +11,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class PointsCsvTest {
+class SamplesCsvTest {
 
     @TempDir
     Path dir;
@@ -19,15 +19,15 @@ class PointsCsvTest {
     @Test
     void writesExpectedText() throws IOException {
         Path f = dir.resolve("samples.csv");
-        PointsCsv.write(f, new Points(3, 2, new float[]{1f, -2.5f, 0.1f, 1e-7f, -0f, Float.NaN}));
+        SamplesCsv.write(f, new Samples(3, 2, new float[]{1f, -2.5f, 0.1f, 1e-7f, -0f, Float.NaN}));
         assertEquals("x,y\n1.0,-2.5\n0.1,1.0E-7\n-0.0,NaN\n", Files.readString(f));
     }
 
     @Test
     void headerNamesColumnsByIndexBeyondTwoDimensions() {
-        assertEquals("x0", PointsCsv.header(1));
-        assertEquals("x0,x1,x2", PointsCsv.header(3));
-        assertEquals("x0,x1,x2\n1.0,2.0,3.0\n", PointsCsv.toCsv(new Points(1, 3, new float[]{1, 2, 3})));
+        assertEquals("x0", SamplesCsv.header(1));
+        assertEquals("x0,x1,x2", SamplesCsv.header(3));
+        assertEquals("x0,x1,x2\n1.0,2.0,3.0\n", SamplesCsv.toCsv(new Samples(1, 3, new float[]{1, 2, 3})));
     }
 
     @Test
@@ -39,8 +39,8 @@ class PointsCsvTest {
         v[1] = Float.MAX_VALUE;
         v[2] = Float.NEGATIVE_INFINITY;
         Path f = dir.resolve("deep/cloud.csv");
-        PointsCsv.write(f, new Points(500, 3, v));
-        Points back = PointsCsv.read(f);
+        SamplesCsv.write(f, new Samples(500, 3, v));
+        Samples back = SamplesCsv.read(f);
         assertEquals(500, back.n());
         assertEquals(3, back.dim());
         for (int i = 0; i < v.length; i++) {
@@ -51,15 +51,15 @@ class PointsCsvTest {
     @Test
     void emptyCloudHasOnlyHeader() throws IOException {
         Path f = dir.resolve("empty.csv");
-        PointsCsv.write(f, new Points(0, 2, new float[0]));
+        SamplesCsv.write(f, new Samples(0, 2, new float[0]));
         assertEquals("x,y\n", Files.readString(f));
-        assertEquals(0, PointsCsv.read(f).n());
+        assertEquals(0, SamplesCsv.read(f).n());
     }
 
     @Test
     void malformedLineIsReportedWithFileAndLine() throws IOException {
         Path f = Files.writeString(dir.resolve("bad.csv"), "x,y\n1,2\n3\n");
-        IOException e = assertThrows(IOException.class, () -> PointsCsv.read(f));
+        IOException e = assertThrows(IOException.class, () -> SamplesCsv.read(f));
         assertTrue(e.getMessage().contains("bad.csv:3"), e.getMessage());
     }
 }
