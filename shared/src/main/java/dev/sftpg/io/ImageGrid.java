@@ -62,13 +62,8 @@ public final class ImageGrid {
             g.fillRect(0, 0, img.getWidth(), img.getHeight());
             if (title != null) {
                 g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-                g.setColor(Color.DARK_GRAY);
-                g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-                try {
-                    g.drawString(title + (data == null ? "" : "   (right: data)"), 4, 16);
-                } catch (RuntimeException | Error fontsMissing) {
-                    // a JRE without fonts still draws the images
-                }
+                ScatterPlot.drawText(g, title + (data == null ? "" : "   (right: data)"), new Font(Font.SANS_SERIF, Font.PLAIN, 13),
+                        Color.DARK_GRAY, 4, 4, 0, 0);
             }
             drawPanel(img, samples, side, scale, 0, titleH);
             if (data != null) drawPanel(img, data, side, scale, panelW + 8, titleH);

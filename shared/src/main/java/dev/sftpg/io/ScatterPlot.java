@@ -246,7 +246,7 @@ public final class ScatterPlot {
     }
 
     /** Draws text anchored at (x, y); {@code ax}/{@code ay} in [0,1] pick the anchor within the text's box. */
-    private static void drawText(Graphics2D g, String text, Font f, Color c, double x, double y, double ax, double ay) {
+    static void drawText(Graphics2D g, String text, Font f, Color c, double x, double y, double ax, double ay) {
         if (textBroken) return;
         try {
             g.setFont(f);

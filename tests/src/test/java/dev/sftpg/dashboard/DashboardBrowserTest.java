@@ -29,12 +29,13 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The dashboard in a real headless Chromium against a short real run: the page loads without errors, the charts
  * receive points (also after a reload), the cluster table lists the roles, a narrow window does not overflow,
- * and a screenshot lands in target/dashboard.png.
+ * and a screenshot lands in target/dashboard.png; on the image task the sample panel shows grids of images
+ * (target/dashboard-images.png).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class DashboardBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium"), DRIVER = Path.of("/usr/bin/chromedriver");
-    private static final int PORT = 18941;
+    private static final int PORT = 18941, IMAGE_PORT = 18942;
 
     @Test
     void thePageShowsTheRunLive(@TempDir Path dir) throws Exception {
@@ -50,22 +51,11 @@ class DashboardBrowserTest {
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args,
                 new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
 
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
-                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir.resolve("profile"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
-        ChromeDriver driver = new ChromeDriver(service, options);
+        ChromeDriver driver = chromium(dir);
         try {
             driver.manage().window().setSize(new Dimension(1280, 1500));
             JavascriptExecutor js = driver;
-            waitFor(() -> {
-                try {
-                    driver.get("http://127.0.0.1:" + PORT + "/");
-                    return true;
-                } catch (RuntimeException notYet) {
-                    return false;
-                }
-            }, 90, "the dashboard to answer", err);
+            open(driver, PORT, err);
             waitFor(() -> num(js, "return charts.swd.data.datasets[0].data.length") >= 2
                     && num(js, "return charts.losses.data.datasets[0].data.length") > 0
                     && num(js, "return charts.samples.data.datasets[1].data.length") > 0, 90, "charts to fill", err);
@@ -92,15 +82,76 @@ class DashboardBrowserTest {
             assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
         } finally {
             driver.quit();
-            // end the run now rather than at its budget (unless it already ended: a failure above must not be masked)
+            stop(PORT);
+        }
+        assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Headless Chromium as the machine's closed network wants it, with a fresh profile in {@code dir}. */
+    private static ChromeDriver chromium(Path dir) {
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
+                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir.resolve("profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static void open(ChromeDriver driver, int port, ByteArrayOutputStream err) throws InterruptedException {
+        waitFor(() -> {
             try {
-                java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                                java.net.URI.create("http://127.0.0.1:" + PORT + "/api/control/stop"))
-                        .header("Authorization", "Bearer t").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                        java.net.http.HttpResponse.BodyHandlers.discarding());
-            } catch (java.io.IOException runAlreadyOver) {
-                // nothing to stop
+                driver.get("http://127.0.0.1:" + port + "/");
+                return true;
+            } catch (RuntimeException notYet) {
+                return false;
             }
+        }, 90, "the dashboard to answer", err);
+    }
+
+    /** Ends the run now rather than at its budget (unless it already ended: a failure before must not be masked). */
+    private static void stop(int port) throws InterruptedException {
+        try {
+            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/api/control/stop"))
+                    .header("Authorization", "Bearer t").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+        } catch (java.io.IOException runAlreadyOver) {
+            // nothing to stop
+        }
+    }
+
+    @Test
+    void theImageTaskShowsGridsOfImages(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "needs Debian's chromium and chromium-driver (.ci/run installs them)");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--config", "toy-images", "--run-dir",
+                dir.resolve("run").toString()));
+        java.util.List<String> sets = new java.util.ArrayList<>(dev.sftpg.cluster.TinyModels.IMAGE_SETS);
+        sets.addAll(java.util.List.of("finetune.pretrained=" + dev.sftpg.cluster.TinyModels.pretrainedImages(),
+                "train.maxGeneratorSteps=0", "train.maxMinutes=1.5", "train.evalEvery=10", "train.evalN=500", "eval.n=300",
+                "eval.seeds=1", "cluster.port=5885", "dashboard.port=" + IMAGE_PORT, "dashboard.token=t"));
+        sets.forEach(kv -> args.addAll(java.util.List.of("--set", kv)));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args.toArray(String[]::new),
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        ChromeDriver driver = chromium(dir);
+        try {
+            driver.manage().window().setSize(new Dimension(1280, 1500));
+            JavascriptExecutor js = driver;
+            open(driver, IMAGE_PORT, err);
+            // the sample panel swaps its scatter plot for two image grids: the policy's samples and real images
+            waitFor(() -> num(js, "return document.getElementById('samplesPng').naturalWidth") > 0
+                    && num(js, "return document.getElementById('dataPng').naturalWidth") > 0
+                    && num(js, "return charts.swd.data.datasets[0].data.length") >= 1, 120, "the image grids", err);
+            assertEquals(Boolean.TRUE, js.executeScript("return document.getElementById('samplesScatter').hidden"));
+            assertEquals(Boolean.FALSE, js.executeScript("return document.getElementById('samplesGrids').hidden"));
+            assertTrue(driver.findElement(By.id("samplesCaption")).getText().startsWith("samples, policy v"));
+            Path shot = Path.of("target", "dashboard-images.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+            assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
+        } finally {
+            driver.quit();
+            stop(IMAGE_PORT);
         }
         assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
     }
