@@ -59,9 +59,9 @@ class ImageTaskSystemTest {
             Thread.sleep(250);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("add rollout workers with"), err.toString(StandardCharsets.UTF_8));
         CompletableFuture<Integer> worker = background(new String[]{"worker", "--role", "rollout", "--cluster-name", cluster,
-                "--port", "5981", "--join-timeout", "60"}, workerErr);
+                "--port", "5971", "--join-timeout", "60"}, workerErr);
         CompletableFuture<Integer> dashboard = background(new String[]{"worker", "--role", "dashboard", "--cluster-name", cluster,
-                "--port", "5991", "--join-timeout", "60", "--http-port", Integer.toString(HTTP_PORT)}, dashErr);
+                "--port", "5971", "--join-timeout", "60", "--http-port", Integer.toString(HTTP_PORT)}, dashErr);
 
         // the dashboard's sample panel is a grid of images beside real ones
         JsonObject samples = null;
