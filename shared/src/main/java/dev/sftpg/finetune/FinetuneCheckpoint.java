@@ -10,7 +10,7 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigException;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.io.AtomicFiles;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 
 import java.io.IOException;
 import java.nio.file.Files;

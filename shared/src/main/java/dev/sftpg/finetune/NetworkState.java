@@ -1,7 +1,7 @@
 package dev.sftpg.finetune;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.nn.Network;
 import dev.sftpg.nn.Optimizer;
 

@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.util.Fields;
 /**
  * Permission for a rollout worker to send {@code credits} more trajectory batches. Flow control is by explicit
  * grant rather than by event-bus back pressure because the bus drops nothing and queues without bound: without

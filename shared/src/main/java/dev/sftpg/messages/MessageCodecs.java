@@ -1,5 +1,7 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.checkpoint.LearnerState;
+import dev.sftpg.util.Fields;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.CRC32;

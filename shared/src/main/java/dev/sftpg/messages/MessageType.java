@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.checkpoint.LearnerState;
 /**
  * The kinds of message, each with the id it carries on the wire. The ids are explicit and permanent rather than
  * {@link #ordinal()}s so that reordering or adding constants never changes the meaning of bytes a peer running

@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.util.Fields;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

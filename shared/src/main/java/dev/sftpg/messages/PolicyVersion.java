@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.util.Fields;
 /**
  * Announces that the policy at {@code version} exists. Published to every worker instead of the weights themselves,
  * so a fan-out costs a few dozen bytes per worker; each worker then requests the {@link PolicyWeights} when it is

@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.util.Fields;
 import java.util.Arrays;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.util.Fields;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;

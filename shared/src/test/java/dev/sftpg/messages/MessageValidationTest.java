@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.checkpoint.LearnerState;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -1,5 +1,6 @@
 package dev.sftpg.messages;
 
+import dev.sftpg.checkpoint.LearnerState;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Nd4jRuntime;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.messages.MessageCodecs;
 import dev.sftpg.train.PretrainedModel;
 import dev.sftpg.verticles.Deployer;

@@ -4,6 +4,7 @@ import dev.sftpg.data.Samples;
 import dev.sftpg.messages.MetricsReport;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
+import dev.sftpg.verticles.bus.SamplePreview;
 import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

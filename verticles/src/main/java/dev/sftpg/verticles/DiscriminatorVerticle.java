@@ -6,7 +6,7 @@ import dev.sftpg.finetune.CriticLearner;
 import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.Credit;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.messages.CouplingGradient;
 import dev.sftpg.messages.ScoreQuery;

@@ -6,7 +6,7 @@ import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.PolicyLearner;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.Credit;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.messages.ScoreQuery;
 import dev.sftpg.messages.ScoreReply;

@@ -1,6 +1,6 @@
 package dev.sftpg.verticles;
 
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Requests;
 import dev.sftpg.verticles.bus.Wire;

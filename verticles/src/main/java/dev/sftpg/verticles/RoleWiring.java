@@ -3,7 +3,7 @@ package dev.sftpg.verticles;
 import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.verticles.coordinator.CoordinatorSettings;
 import dev.sftpg.verticles.coordinator.Evaluations;

@@ -2,7 +2,7 @@ package dev.sftpg.verticles;
 
 import dev.sftpg.finetune.NetworkState;
 import dev.sftpg.finetune.SftPgSetup;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.finetune.ValueLearner;
 import dev.sftpg.messages.CouplingGradient;
 import dev.sftpg.messages.ScoreQuery;

@@ -2,7 +2,7 @@ package dev.sftpg.verticles.coordinator;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.finetune.FinetuneCheckpoint;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.verticles.bus.Log;
 import io.vertx.core.Future;

@@ -9,7 +9,7 @@ import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.sampler.TrajectorySampler;
 import dev.sftpg.task.Task;
 import dev.sftpg.train.Evaluator;
-import dev.sftpg.verticles.SamplePreview;
+import dev.sftpg.verticles.bus.SamplePreview;
 import dev.sftpg.verticles.bus.Log;
 import io.vertx.core.json.JsonObject;
 

@@ -1,6 +1,6 @@
 package dev.sftpg.verticles.coordinator;
 
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import io.vertx.core.Future;
 
 import java.util.List;

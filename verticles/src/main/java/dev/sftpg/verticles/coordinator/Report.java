@@ -1,7 +1,7 @@
 package dev.sftpg.verticles.coordinator;
 
 import dev.sftpg.io.AtomicFiles;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,7 +1,7 @@
 package dev.sftpg.verticles.coordinator;
 
 import dev.sftpg.finetune.FinetuneCheckpoint;
-import dev.sftpg.messages.LearnerState;
+import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.verticles.bus.Log;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package dev.sftpg.verticles;
+package dev.sftpg.verticles.bus;
 
 import dev.sftpg.data.Samples;
 import dev.sftpg.io.ImageGrid;

@@ -1,4 +1,4 @@
-package dev.sftpg.messages;
+package dev.sftpg.util;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -18,29 +18,29 @@ import java.util.HexFormat;
  * {@link MessageFormatException} with a single catch, and so that a sender learns about a bad value where it was
  * made rather than from a peer's log.
  */
-final class Fields {
+public final class Fields {
 
     /** Ids (worker ids, sources, digests) are short; the cap keeps a hostile length from costing anything. */
-    static final int MAX_ID_BYTES = 1024;
+    public static final int MAX_ID_BYTES = 1024;
     /** Metrics snapshots are the only long text; 1 MiB is far above a real one and far below trouble. */
-    static final int MAX_JSON_BYTES = 1 << 20;
+    public static final int MAX_JSON_BYTES = 1 << 20;
     /** [2] for points, [C,H,W] for images; anything past 8 dimensions is a bug, not a sample. */
-    static final int MAX_RANK = 8;
+    public static final int MAX_RANK = 8;
 
     private static final HexFormat HEX = HexFormat.of();
 
     private Fields() {
     }
 
-    static void nonNegative(String field, long v) {
+    public static void nonNegative(String field, long v) {
         if (v < 0) throw new IllegalArgumentException(field + " must be >= 0, got " + v);
     }
 
-    static void atLeast(String field, long v, long min) {
+    public static void atLeast(String field, long v, long min) {
         if (v < min) throw new IllegalArgumentException(field + " must be >= " + min + ", got " + v);
     }
 
-    static void finite(String field, double v) {
+    public static void finite(String field, double v) {
         if (!Double.isFinite(v)) throw new IllegalArgumentException("non-finite value " + v + " in " + field);
     }
 
@@ -49,7 +49,7 @@ final class Fields {
      * keeps mutating its array cannot slip a NaN past it, and it exists at all because one NaN in a gradient or
      * weight blob spreads to every node that consumes it.
      */
-    static float[] finiteCopy(String field, float[] a) {
+    public static float[] finiteCopy(String field, float[] a) {
         if (a == null) throw new IllegalArgumentException(field + " is null");
         float[] c = a.clone();
         for (int i = 0; i < c.length; i++) {
@@ -61,7 +61,7 @@ final class Fields {
     }
 
     /** A private copy of a per-sample shape: rank 1..{@value #MAX_RANK}, every dim positive, size fits an int. */
-    static int[] shape(String field, int[] shape) {
+    public static int[] shape(String field, int[] shape) {
         if (shape == null) throw new IllegalArgumentException(field + " is null");
         int[] s = shape.clone();
         if (s.length == 0 || s.length > MAX_RANK) {
@@ -78,14 +78,14 @@ final class Fields {
         return s;
     }
 
-    static int elementCount(int[] shape) {
+    public static int elementCount(int[] shape) {
         int n = 1;
         for (int d : shape) n *= d;
         return n;
     }
 
     /** Product of non-negative factors, or -1 on overflow (which no array length can equal). */
-    static long product(long... factors) {
+    public static long product(long... factors) {
         long p = 1;
         for (long f : factors) {
             try {
@@ -101,7 +101,7 @@ final class Fields {
      * An identifier: non-blank, well-formed UTF-16 (a lone surrogate would not survive the UTF-8 round trip, so a
      * worker would no longer match its own id), at most {@value #MAX_ID_BYTES} UTF-8 bytes.
      */
-    static String id(String field, String s) {
+    public static String id(String field, String s) {
         if (s == null) throw new IllegalArgumentException(field + " is null");
         if (s.isBlank()) throw new IllegalArgumentException(field + " is blank");
         utf8(field, s, MAX_ID_BYTES);
@@ -109,7 +109,7 @@ final class Fields {
     }
 
     /** Strict UTF-8 encoding of {@code s}, at most {@code maxBytes}. */
-    static byte[] utf8(String field, String s, int maxBytes) {
+    public static byte[] utf8(String field, String s, int maxBytes) {
         if ((long) s.length() > maxBytes) { // every char is at least one byte: reject before encoding a huge string
             throw new IllegalArgumentException(field + " has " + s.length() + " chars, over the " + maxBytes + "-byte limit");
         }
@@ -131,7 +131,7 @@ final class Fields {
     }
 
     /** A SHA-256 in the one spelling compared everywhere: 64 lowercase hex digits. */
-    static String sha256Hex(String field, String s) {
+    public static String sha256Hex(String field, String s) {
         if (s == null) throw new IllegalArgumentException(field + " is null");
         boolean ok = s.length() == 64;
         for (int i = 0; ok && i < 64; i++) {
@@ -149,7 +149,7 @@ final class Fields {
      * SHA-256 of the values as big-endian IEEE-754 bytes, i.e. exactly the bytes the codec puts on the wire, so
      * another language can recompute it from the raw message without knowing Java.
      */
-    static String sha256Of(float[] values) {
+    public static String sha256Of(float[] values) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -169,7 +169,7 @@ final class Fields {
     }
 
     /** For toString: arrays can hold millions of values, so only their size goes into a log line. */
-    static String describe(float[] a) {
+    public static String describe(float[] a) {
         return a == null ? "null" : "float[" + a.length + "]";
     }
 }

@@ -1,9 +1,10 @@
-package dev.sftpg.messages;
+package dev.sftpg.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sftpg.util.Fields;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -62,8 +63,8 @@ public record LearnerState(String role, String json, Map<String, float[]> tensor
         return t.clone();
     }
 
-    /** The internal arrays, for the codec only. */
-    Map<String, float[]> tensorsUnsafe() {
+    /** The tensors without a defensive copy, for the message codec: callers must not modify them. */
+    public Map<String, float[]> tensorsUnsafe() {
         return tensors;
     }
 
