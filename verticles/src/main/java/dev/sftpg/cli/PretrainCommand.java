@@ -98,7 +98,7 @@ final class PretrainCommand {
         Samples samples = new Samples(n, data.shape(), TrajectorySampler.sampleFinal(saved.network(), policy, n, n, 1));
         if (task.isImage() || data.dim() >= 2)
             task.renderer().writePng(outDir.resolve("samples-" + policy.name() + ".png"), samples, data,
-                    config.presetName() + " pretrained, " + policy.name());
+                    config.presetName() + " pretrained, " + policy.name(), 600);
         return r;
     }
 }

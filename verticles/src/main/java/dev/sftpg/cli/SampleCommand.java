@@ -53,7 +53,7 @@ final class SampleCommand {
             if (!model.shape().isImage() && model.dim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
             Task task = model.diffusion().task(); // the data drawn with the samples
             Samples data = task.data().evaluationSample(task.isImage() ? 64 : Math.max(n, 5000), 12345);
-            task.renderer().writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)");
+            task.renderer().writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)", 800);
         }
         out.printf("wrote %,d samples of %s to %s%n", n, samplerName, file);
         return Main.OK;

@@ -73,7 +73,7 @@ public final class Evaluations {
         Samples samples = new Samples(PLOTTED, task.shape(), TrajectorySampler.sampleFinal(network, setup.sampler(), PLOTTED, PLOTTED, 3));
         try {
             task.renderer().writePng(runDir.resolve("samples").resolve(String.format("step-%06d.png", version)), samples, plotData,
-                    config.presetName() + " SFT-PG policy v" + version);
+                    config.presetName() + " SFT-PG policy v" + version, 600);
         } catch (IOException e) {
             Log.warn("coordinator", "could not write the sample plot: " + e.getMessage());
         }
