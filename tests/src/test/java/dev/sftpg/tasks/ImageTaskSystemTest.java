@@ -12,14 +12,9 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -38,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ImageTaskSystemTest {
     private static final int HTTP_PORT = 18961;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void theImageTaskRunsThroughEveryRoleAndImproves(@TempDir Path dir) throws Exception {
@@ -64,18 +58,7 @@ class ImageTaskSystemTest {
                 "--port", "5971", "--join-timeout", "60", "--http-port", Integer.toString(HTTP_PORT)}, dashErr);
 
         // the dashboard's sample panel is a grid of images beside real ones
-        JsonObject samples = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
-        while (samples == null && !run.isDone() && System.nanoTime() < deadline) {
-            try {
-                JsonObject s = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + "/api/samples"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
-                if (s.getJsonObject("samples") != null) samples = s;
-            } catch (Exception notYet) {
-                // the nodes are joining
-            }
-            if (samples == null) Thread.sleep(500);
-        }
+        JsonObject samples = DashboardSamples.await(HTTP_PORT, run, 200);
         if (samples == null) fail("no samples on the dashboard\n" + err.toString(StandardCharsets.UTF_8) + dashErr.toString(StandardCharsets.UTF_8));
         assertEquals("images", samples.getJsonObject("data").getString("kind"));
         assertEquals("images", samples.getJsonObject("samples").getString("kind"));

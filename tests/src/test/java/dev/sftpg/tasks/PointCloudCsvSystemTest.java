@@ -10,14 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -35,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class PointCloudCsvSystemTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A noisy ring in the plane, or a helix around the third axis. */
     static Path cloud(Path dir, int columns, int rows) throws Exception {
@@ -66,18 +60,7 @@ class PointCloudCsvSystemTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
 
         // the dashboard draws the cloud by its first two coordinates, whatever its dimension
-        JsonObject samples = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-        while (samples == null && !run.isDone() && System.nanoTime() < deadline) {
-            try {
-                JsonObject s = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/samples"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
-                if (s.getJsonObject("samples") != null) samples = s;
-            } catch (Exception notYet) {
-                // pretraining, or the dashboard is starting
-            }
-            if (samples == null) Thread.sleep(500);
-        }
+        JsonObject samples = DashboardSamples.await(port, run, 240);
         if (samples == null) fail("no samples on the dashboard\n" + err.toString(StandardCharsets.UTF_8));
         JsonObject data = samples.getJsonObject("data"), policy = samples.getJsonObject("samples");
         assertEquals("points", data.getString("kind"));
