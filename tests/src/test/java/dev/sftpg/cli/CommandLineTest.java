@@ -109,7 +109,11 @@ class CommandLineTest {
         assertEquals(800, ImageIO.read(png.toFile()).getWidth());
         Run bad = run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "ddim-10", "--out", dir.resolve("x.txt").toString());
         assertEquals(2, bad.code());
-        assertTrue(bad.err().contains(".csv or .png"), bad.err());
+        assertTrue(bad.err().contains(".csv, .npy or .png"), bad.err());
+        Path npy = dir.resolve("s.npy");
+        assertEquals(0, run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "ddim-10", "--n", "250",
+                "--out", npy.toString()).code());
+        assertEquals(10 + 118 + 250 * 2 * 4, Files.size(npy), "a 128-byte .npy header, then 250 x 2 float32");
     }
 
     @Test
