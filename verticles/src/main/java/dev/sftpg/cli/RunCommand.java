@@ -16,8 +16,10 @@ import dev.sftpg.verticles.DashboardVerticle;
 import dev.sftpg.verticles.Deployer;
 import dev.sftpg.verticles.RoleWiring;
 import dev.sftpg.verticles.RunSpec;
+import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
+import dev.sftpg.verticles.cluster.ClusterNetwork;
 import dev.sftpg.verticles.coordinator.Evaluations;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -131,6 +134,30 @@ final class RunCommand {
                 ? String.format(", sharpness %.2f", score.getDouble("sharpness")) : "");
     }
 
+    /**
+     * Starts this process's cluster node; a node that cannot start (address not on this machine, ports taken) is
+     * exit 2 naming {@code portKey} and the address options.
+     */
+    static Vertx startNode(String clusterName, ClusterNetwork network, String portKey) throws Exception {
+        var starting = ClusterFactory.start(clusterName, network);
+        try {
+            return starting.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            starting.onSuccess(Vertx::close); // a node that comes up late must not linger
+            String why = e instanceof TimeoutException ? "no answer within 120 s" : String.valueOf(e.getCause().getMessage());
+            throw new UsageException("could not start a cluster node for " + clusterName + " on " + network.describe() + " (" + why
+                    + "): check that " + network.bindHost() + " is an address of this machine, and that Hazelcast ports from "
+                    + network.port() + " (" + portKey + ")" + (network.busPort() == 0 ? "" : " and event-bus port " + network.busPort())
+                    + " are free");
+        }
+    }
+
+    /** The worker options that differ from a worker's defaults, for the printed join command. */
+    private static String joinHint(Vertx vertx) {
+        String address = ClusterFactory.localAddress(vertx);
+        return address == null || address.equals("127.0.0.1:5701") ? "" : " --cluster " + address;
+    }
+
     private static String randomToken() {
         byte[] b = new byte[16];
         new SecureRandom().nextBytes(b);
@@ -203,9 +230,17 @@ final class RunCommand {
                 metric.toUpperCase(java.util.Locale.ROOT), initial.getJsonObject("dataFloor", new JsonObject()).getDouble("mean", Double.NaN));
 
         String clusterName = RunSpec.clusterName(config, runId);
-        String host = config.get(ConfigSchema.CLUSTER_HOST);
-        Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
-                .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        ClusterNetwork network = ClusterNetwork.of(config);
+        Vertx vertx = startNode(clusterName, network, "cluster.port");
+        AtomicBoolean ending = new AtomicBoolean();
+        // once the workers are told to stop, their leaving is the expected end, not news
+        vertx.eventBus().consumer(Addresses.CONTROL, m -> {
+            if ("stop".equals(m.headers().get("command"))) ending.set(true);
+        });
+        ClusterFactory.onMemberLeft(vertx, member -> {
+            if (!ending.get()) Log.info("cluster", "member " + member + " left the cluster (a worker process stopped or was killed);"
+                    + " rollout workers it hosted are declared lost after train.workerTimeout");
+        });
         Promise<JsonObject> finished = Promise.promise();
         RoleWiring wiring = new RoleWiring(spec);
         String dashboardUrl = null, token = null;
@@ -225,8 +260,8 @@ final class RunCommand {
         RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network());
         for (RoleWiring.Hosted h : wiring.learners(roles, role -> from == null ? null : from.learner(role), pretrained.network(), rollouts))
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, host, String.join(", ", roles), runDir);
-        err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%n", clusterName);
+        err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, network.describe(), String.join(", ", roles), runDir);
+        err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%s%n", clusterName, joinHint(vertx));
         if (dashboardUrl != null)
             err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 
@@ -252,6 +287,7 @@ final class RunCommand {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         JsonObject report = finished.future().toCompletionStage().toCompletableFuture().get();
+        ending.set(true);
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
