@@ -1,5 +1,6 @@
 package dev.sftpg.verticles;
 
+import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Points;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
@@ -97,7 +98,7 @@ public final class RoleWiring {
         if (roles.contains("rollout"))
             for (int i = 0; i < rollouts.count(); i++)
                 out.add(new Hosted("rollout-" + i, new RolloutVerticle(rollouts.id().apply(i), rollouts.number().applyAsInt(i),
-                        setup, rollouts.network())));
+                        setup, rollouts.network(), (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000))));
         return out;
     }
 }
