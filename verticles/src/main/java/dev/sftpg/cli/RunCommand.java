@@ -173,6 +173,7 @@ final class RunCommand {
                 : Resume.plan(Path.of(args.get("resume")), args.get("config"), args.sets(), System.getenv(), args.flag("force"), err);
         Config config = resume != null ? resume.config() : ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
+        ClusterNetwork.of(config); // bad addresses are refused before any work
         Path pretrainedDir = PretrainedModel.dirFor(config);
         // before any work: a deterministic policy, or data that cannot be split into training and evaluation sets
         Diffusion diffusion = new Diffusion(config);
