@@ -194,6 +194,8 @@ public final class ConfigSchema {
             "Comma-separated HOST or HOST:PORT of members to join; empty means this process's own address (a run is the first member).");
     public static final ConfigKey<Integer> CLUSTER_BUS_PORT = intIn("cluster.busPort", 0, 0, 65535,
             "Event-bus TCP port; 0 picks a free one, which a firewall cannot be opened for: set one for runs across machines.");
+    public static final ConfigKey<Boolean> CLUSTER_TLS = flag("cluster.tls", false,
+            "Event bus over TLS with mutual authentication by a key the run creates (RUN_DIR/cluster-key.p12); workers need SFTPG_CLUSTER_KEY.");
     public static final ConfigKey<String> CLUSTER_NAME = text("cluster.name", "",
             "Hazelcast cluster name of the run; empty means sftpg-<run id>, unique per run so runs never mix.");
     public static final ConfigKey<Integer> CLUSTER_PORT = intIn("cluster.port", 5701, 1, 65535,

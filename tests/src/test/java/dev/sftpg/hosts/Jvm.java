@@ -57,8 +57,13 @@ final class Jvm {
     }
 
     static Process start(Path log, List<String> prefix, String... args) throws IOException {
+        return start(log, java.util.Map.of(), prefix, args);
+    }
+
+    static Process start(Path log, java.util.Map<String, String> env, List<String> prefix, String... args) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(prefix, args)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         return pb.start();

@@ -19,6 +19,7 @@ import dev.sftpg.verticles.RunSpec;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
+import dev.sftpg.verticles.cluster.ClusterKey;
 import dev.sftpg.verticles.cluster.ClusterNetwork;
 import dev.sftpg.verticles.coordinator.Evaluations;
 import io.vertx.core.Promise;
@@ -232,6 +233,7 @@ final class RunCommand {
 
         String clusterName = RunSpec.clusterName(config, runId);
         ClusterNetwork network = ClusterNetwork.of(config);
+        if (config.get(ConfigSchema.CLUSTER_TLS)) network = network.withKey(ClusterKey.ensure(runDir));
         Vertx vertx = startNode(clusterName, network, "cluster.port");
         AtomicBoolean ending = new AtomicBoolean();
         // once the workers are told to stop, their leaving is the expected end, not news
@@ -263,6 +265,9 @@ final class RunCommand {
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, network.describe(), String.join(", ", roles), runDir);
         err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%s%n", clusterName, joinHint(vertx));
+        if (network.key() != null)
+            err.printf("the event bus is TLS with mutual authentication: copy %s to each worker machine and start workers with %s=/path/to/%s%n",
+                    network.key(), ClusterKey.ENV, ClusterKey.FILE);
         if (dashboardUrl != null)
             err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 

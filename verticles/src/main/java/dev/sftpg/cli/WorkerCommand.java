@@ -13,6 +13,7 @@ import dev.sftpg.verticles.RunSpec;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
+import dev.sftpg.verticles.cluster.ClusterKey;
 import dev.sftpg.verticles.cluster.ClusterNetwork;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -52,7 +53,7 @@ final class WorkerCommand {
         ClusterNetwork probe = ClusterNetwork.resolve("127.0.0.1", null, members, port, busPort, "--bind", "--public-host", "--cluster");
         String bind = args.get("bind") != null ? args.get("bind") : routeTo(probe.members().get(0));
         ClusterNetwork network = ClusterNetwork.resolve(bind, args.get("public-host"), members, port, busPort, "--bind", "--public-host",
-                "--cluster");
+                "--cluster").withKey(ClusterKey.fromEnvironment(System.getenv()));
         Nd4jRuntime.configure();
         Vertx vertx = RunCommand.startNode(clusterName, network, "--port");
         AtomicBoolean leaving = new AtomicBoolean();
@@ -147,6 +148,7 @@ final class WorkerCommand {
         vertx.close();
         throw new UsageException("joined cluster " + clusterName + " but found no run in it within " + timeoutSeconds
                 + " s: start `sftpg run` first and pass the cluster name it prints to --cluster-name (--cluster HOST for a run on"
-                + " another machine; a longer --join-timeout if the run is still starting)");
+                + " another machine; a longer --join-timeout if the run is still starting; for a run with cluster.tls, "
+                + ClusterKey.ENV + "=/path/to/its " + ClusterKey.FILE + ")");
     }
 }

@@ -9,6 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -29,7 +31,7 @@ public final class ClusterFactory {
 
     /** A node that binds and advertises {@code host}, any event-bus port. */
     public static Future<Vertx> start(String clusterName, String host, List<String> members, int port) {
-        return start(clusterName, new ClusterNetwork(host, host, members, port, 0));
+        return start(clusterName, new ClusterNetwork(host, host, members, port, 0, null));
     }
 
     public static Future<Vertx> start(String clusterName, ClusterNetwork network) {
@@ -62,6 +64,12 @@ public final class ClusterFactory {
         EventBusOptions bus = new EventBusOptions().setHost(network.bindHost()).setPort(network.busPort())
                 .setClusterPublicHost(network.publicHost());
         if (network.busPort() != 0) bus.setClusterPublicPort(network.busPort());
+        if (network.key() != null) {
+            PfxOptions key = new PfxOptions().setPath(network.key().toString()).setPassword(ClusterKey.PASSWORD);
+            // every member presents the run's key and trusts only it: a process without the file can neither
+            // connect to another member's event bus nor accept a connection from one
+            bus.setSsl(true).setKeyCertOptions(key).setTrustOptions(key).setClientAuth(ClientAuth.REQUIRED);
+        }
         VertxOptions options = new VertxOptions().setEventBusOptions(bus);
         return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cfg)).buildClustered();
     }

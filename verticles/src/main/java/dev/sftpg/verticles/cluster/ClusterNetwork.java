@@ -3,6 +3,7 @@ package dev.sftpg.verticles.cluster;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,8 +17,9 @@ import java.util.List;
  * @param members    HOST or HOST:PORT of members to join (a HOST alone is tried from {@code port})
  * @param port       first Hazelcast port; {@link ClusterFactory#PORT_COUNT} are tried
  * @param busPort    event-bus port, 0 for any free one
+ * @param key        the run's key file ({@link ClusterKey}): the event bus is TLS with mutual authentication; null: plain TCP
  */
-public record ClusterNetwork(String bindHost, String publicHost, List<String> members, int port, int busPort) {
+public record ClusterNetwork(String bindHost, String publicHost, List<String> members, int port, int busPort, Path key) {
     public static final String ANY = "0.0.0.0";
 
     public ClusterNetwork {
@@ -56,7 +58,7 @@ public record ClusterNetwork(String bindHost, String publicHost, List<String> me
                 list.add(m);
             }
         if (list.isEmpty()) list.add(pub);
-        return new ClusterNetwork(bind, pub, list, port, busPort);
+        return new ClusterNetwork(bind, pub, list, port, busPort, null);
     }
 
     private static void checkMember(String m, String membersName) {
@@ -68,6 +70,10 @@ public record ClusterNetwork(String bindHost, String publicHost, List<String> me
         if (!ok)
             throw new IllegalArgumentException(membersName + " entry '" + m + "' is not HOST or HOST:PORT (one port, 1..65535; no"
                     + " ranges): e.g. 10.0.0.5 or 10.0.0.5:5701");
+    }
+
+    public ClusterNetwork withKey(Path key) {
+        return new ClusterNetwork(bindHost, publicHost, members, port, busPort, key);
     }
 
     /** "10.0.0.5 (advertised as 203.0.113.7)" for the start-up line. */
