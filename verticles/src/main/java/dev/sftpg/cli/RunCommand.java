@@ -260,7 +260,7 @@ final class RunCommand {
                 pretrainedDir.resolve(PretrainedModel.WEIGHTS_FILE), initial, finished, from);
         Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
         int workers = config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS);
-        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network());
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network(), false);
         for (RoleWiring.Hosted h : wiring.learners(roles, role -> from == null ? null : from.learner(role), pretrained.network(), rollouts))
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, network.describe(), String.join(", ", roles), runDir);

@@ -89,7 +89,7 @@ final class WorkerCommand {
         ConditionalMlp pretrained = roles.contains("generator")
                 ? PretrainedModel.load(PretrainedModel.dirFor(spec.config())).network() : null;
         int firstNumber = (int) (ProcessHandle.current().pid() % 100_000) * 10 + 1;
-        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture);
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture, true);
         for (RoleWiring.Hosted h : wiring.learners(roles, role -> startState(vertx, role), pretrained, rollouts))
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.equals(List.of("rollout"))

@@ -70,7 +70,10 @@ public final class ClusterFactory {
             // connect to another member's event bus nor accept a connection from one
             bus.setSsl(true).setKeyCertOptions(key).setTrustOptions(key).setClientAuth(ClientAuth.REQUIRED);
         }
-        VertxOptions options = new VertxOptions().setEventBusOptions(bus);
+        // on a loaded 2-core machine joining the cluster holds an event loop for 2-3 s (class loading, Hazelcast's
+        // first map operations): warned of at the default 2 s limit on every start, so only 10 s is worth a word
+        VertxOptions options = new VertxOptions().setEventBusOptions(bus)
+                .setMaxEventLoopExecuteTime(10).setMaxEventLoopExecuteTimeUnit(java.util.concurrent.TimeUnit.SECONDS);
         return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cfg)).buildClustered();
     }
 
