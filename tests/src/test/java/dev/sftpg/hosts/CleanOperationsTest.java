@@ -48,11 +48,19 @@ class CleanOperationsTest {
 
             resumed = Jvm.start(resumedLog, List.of(), with(sets, "run", "--resume", runDir.toString()));
             Jvm.waitForText(workerLog, "the run's coordinator is back", 180);
-            Jvm.waitForText(resumedLog, "re-attached", 60);
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("worker (w\\d+) joined run").matcher(Jvm.read(workerLog));
+            assertTrue(id.find(), Jvm.read(workerLog));
+            // "joined" when it first said hello after the checkpoint the run resumed from, else "re-attached"
+            Jvm.waitForText(resumedLog, "rollout worker " + id.group(1) + "-0 ", 60);
+            assertTrue(Jvm.read(resumedLog).matches("(?s).*rollout worker " + id.group(1) + "-0 (joined|re-attached); granting.*"),
+                    Jvm.read(resumedLog));
+            Thread.sleep(3000); // its batches flow into the resumed run
 
             assertEquals(200, Jvm.post("http://127.0.0.1:" + HTTP + "/api/control/stop", "tok"));
             assertEquals(0, Jvm.exitCode(resumed, 180, resumedLog), Jvm.read(resumedLog));
             assertEquals(0, Jvm.exitCode(worker, 90, workerLog), Jvm.read(workerLog));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n--- worker\n" + Jvm.read(workerLog), e);
         } finally {
             Jvm.end(first);
             Jvm.end(resumed);
