@@ -187,7 +187,15 @@ public final class ConfigSchema {
     public static final ConfigKey<Double> TRAIN_NAN_LR_FACTOR = number("train.nanLrFactor", 0.5, 0.0, true, 1.0,
             "Every learning rate is multiplied by this at each numerical-fault rollback.");
     public static final ConfigKey<String> CLUSTER_HOST = text("cluster.host", "127.0.0.1",
-            "Address the cluster binds to and advertises; other machines can join only if this is reachable.");
+            "Address the cluster (Hazelcast and the event bus) binds to; 0.0.0.0 binds every interface and then needs cluster.publicHost.");
+    public static final ConfigKey<String> CLUSTER_PUBLIC_HOST = text("cluster.publicHost", "",
+            "Address other members reach this process at (behind NAT: the forwarded one); empty means cluster.host.");
+    public static final ConfigKey<String> CLUSTER_MEMBERS = text("cluster.members", "",
+            "Comma-separated HOST or HOST:PORT of members to join; empty means this process's own address (a run is the first member).");
+    public static final ConfigKey<Integer> CLUSTER_BUS_PORT = intIn("cluster.busPort", 0, 0, 65535,
+            "Event-bus TCP port; 0 picks a free one, which a firewall cannot be opened for: set one for runs across machines.");
+    public static final ConfigKey<Boolean> CLUSTER_TLS = flag("cluster.tls", false,
+            "Event bus over TLS with mutual authentication by a key the run creates (RUN_DIR/cluster-key.p12); workers need SFTPG_CLUSTER_KEY.");
     public static final ConfigKey<String> CLUSTER_NAME = text("cluster.name", "",
             "Hazelcast cluster name of the run; empty means sftpg-<run id>, unique per run so runs never mix.");
     public static final ConfigKey<Integer> CLUSTER_PORT = intIn("cluster.port", 5701, 1, 65535,

@@ -22,8 +22,9 @@ public final class Main {
             commands:
               run       [--config F] [--set k=v ...] [--run-dir DIR] [--roles r1,r2] [--no-dashboard]
                                                                    SFT-PG fine-tuning on a clustered Vert.x (pretrains first if needed)
-              worker    --role rollout|discriminator|value|generator|dashboard --cluster-name NAME [--instances N] [--cluster HOST] [--http-port P]
-                                                                   join a running cluster with more roles
+              worker    --role rollout|discriminator|value|generator|dashboard --cluster-name NAME [--instances N] [--http-port P]
+                        [--cluster HOST[:PORT],...] [--port P] [--bind ADDR] [--public-host ADDR] [--bus-port P]
+                                                                   join a running cluster (on this or another machine) with more roles
               pretrain  --config F [--set k=v ...] [--out DIR]     train the DDPM by noise prediction
               eval      --checkpoint DIR [--samplers a,b] [--n N] [--seeds K] [--json]
                                                                    compare samplers (SWD, MMD, sharpness)

@@ -16,8 +16,11 @@ import dev.sftpg.verticles.DashboardVerticle;
 import dev.sftpg.verticles.Deployer;
 import dev.sftpg.verticles.RoleWiring;
 import dev.sftpg.verticles.RunSpec;
+import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
+import dev.sftpg.verticles.cluster.ClusterKey;
+import dev.sftpg.verticles.cluster.ClusterNetwork;
 import dev.sftpg.verticles.coordinator.Evaluations;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -36,6 +39,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -131,6 +135,30 @@ final class RunCommand {
                 ? String.format(", sharpness %.2f", score.getDouble("sharpness")) : "");
     }
 
+    /**
+     * Starts this process's cluster node; a node that cannot start (address not on this machine, ports taken) is
+     * exit 2 naming {@code portKey} and the address options.
+     */
+    static Vertx startNode(String clusterName, ClusterNetwork network, String portKey) throws Exception {
+        var starting = ClusterFactory.start(clusterName, network);
+        try {
+            return starting.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            starting.onSuccess(Vertx::close); // a node that comes up late must not linger
+            String why = e instanceof TimeoutException ? "no answer within 120 s" : String.valueOf(e.getCause().getMessage());
+            throw new UsageException("could not start a cluster node for " + clusterName + " on " + network.describe() + " (" + why
+                    + "): check that " + network.bindHost() + " is an address of this machine, and that Hazelcast ports from "
+                    + network.port() + " (" + portKey + ")" + (network.busPort() == 0 ? "" : " and event-bus port " + network.busPort())
+                    + " are free");
+        }
+    }
+
+    /** The worker options that differ from a worker's defaults, for the printed join command. */
+    private static String joinHint(Vertx vertx) {
+        String address = ClusterFactory.localAddress(vertx);
+        return address == null || address.equals("127.0.0.1:5701") ? "" : " --cluster " + address;
+    }
+
     private static String randomToken() {
         byte[] b = new byte[16];
         new SecureRandom().nextBytes(b);
@@ -146,6 +174,7 @@ final class RunCommand {
                 : Resume.plan(Path.of(args.get("resume")), args.get("config"), args.sets(), System.getenv(), args.flag("force"), err);
         Config config = resume != null ? resume.config() : ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         List<String> roles = parseRoles(args.get("roles"));
+        ClusterNetwork.of(config); // bad addresses are refused before any work
         Path pretrainedDir = PretrainedModel.dirFor(config);
         // before any work: a deterministic policy, or data that cannot be split into training and evaluation sets
         Diffusion diffusion = new Diffusion(config);
@@ -203,9 +232,18 @@ final class RunCommand {
                 metric.toUpperCase(java.util.Locale.ROOT), initial.getJsonObject("dataFloor", new JsonObject()).getDouble("mean", Double.NaN));
 
         String clusterName = RunSpec.clusterName(config, runId);
-        String host = config.get(ConfigSchema.CLUSTER_HOST);
-        Vertx vertx = ClusterFactory.start(clusterName, host, List.of(host), config.get(ConfigSchema.CLUSTER_PORT))
-                .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        ClusterNetwork network = ClusterNetwork.of(config);
+        if (config.get(ConfigSchema.CLUSTER_TLS)) network = network.withKey(ClusterKey.ensure(runDir));
+        Vertx vertx = startNode(clusterName, network, "cluster.port");
+        AtomicBoolean ending = new AtomicBoolean();
+        // once the workers are told to stop, their leaving is the expected end, not news
+        vertx.eventBus().consumer(Addresses.CONTROL, m -> {
+            if ("stop".equals(m.headers().get("command"))) ending.set(true);
+        });
+        ClusterFactory.onMemberLeft(vertx, member -> {
+            if (!ending.get()) Log.info("cluster", "member " + member + " left the cluster (a worker process stopped or was killed);"
+                    + " rollout workers it hosted are declared lost after train.workerTimeout");
+        });
         Promise<JsonObject> finished = Promise.promise();
         RoleWiring wiring = new RoleWiring(spec);
         String dashboardUrl = null, token = null;
@@ -222,11 +260,14 @@ final class RunCommand {
                 pretrainedDir.resolve(PretrainedModel.WEIGHTS_FILE), initial, finished, from);
         Deployer.deploy(vertx, coordinator, "coordinator").toCompletionStage().toCompletableFuture().get();
         int workers = config.get(ConfigSchema.TRAIN_ROLLOUT_WORKERS);
-        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network());
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(workers, i -> "rollout-" + i, i -> i, pretrained.network(), false);
         for (RoleWiring.Hosted h : wiring.learners(roles, role -> from == null ? null : from.learner(role), pretrained.network(), rollouts))
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, host, String.join(", ", roles), runDir);
-        err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%n", clusterName);
+        err.printf("run %s: cluster %s on %s with %s; run folder %s%n", runId, clusterName, network.describe(), String.join(", ", roles), runDir);
+        err.printf("add rollout workers with: ./sftpg worker --role rollout --cluster-name %s%s%n", clusterName, joinHint(vertx));
+        if (network.key() != null)
+            err.printf("the event bus is TLS with mutual authentication: copy %s to each worker machine and start workers with %s=/path/to/%s%n",
+                    network.key(), ClusterKey.ENV, ClusterKey.FILE);
         if (dashboardUrl != null)
             err.printf("dashboard: %s  (control token: %s)%n", dashboardUrl, token);
 
@@ -252,6 +293,7 @@ final class RunCommand {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         JsonObject report = finished.future().toCompletionStage().toCompletableFuture().get();
+        ending.set(true);
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {

@@ -13,6 +13,8 @@ import dev.sftpg.verticles.RunSpec;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
+import dev.sftpg.verticles.cluster.ClusterKey;
+import dev.sftpg.verticles.cluster.ClusterNetwork;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code sftpg worker}: join a running cluster and host more roles (typically rollout workers) until the run stops. */
 final class WorkerCommand {
@@ -36,28 +38,29 @@ final class WorkerCommand {
 
     int run(String[] argv) throws Exception {
         Args args = Args.parse("worker", argv, 1, Set.of("role", "instances", "cluster", "cluster-name", "port", "join-timeout",
-                "http-port", "reattach-timeout"), Set.of());
+                "http-port", "reattach-timeout", "bind", "public-host", "bus-port"), Set.of());
         List<String> allowed = new ArrayList<>(RunCommand.ROLES);
         allowed.add("dashboard");
         List<String> roles = RunCommand.parseRoles(args.require("role", "rollout"), allowed);
         String clusterName = args.require("cluster-name", "sftpg-20261125-120000-ab12 (printed by `run`)");
-        String host = args.get("cluster") != null ? args.get("cluster") : "127.0.0.1";
+        String members = args.get("cluster") != null ? args.get("cluster") : "127.0.0.1";
         int instances = args.intOption("instances", 1, 1);
         int port = args.intOption("port", 5701, 1);
+        int busPort = args.intOption("bus-port", 0, 0);
+        if (port > 65535 || busPort > 65535) throw new UsageException("--port and --bus-port take a port number, 1..65535");
         int joinTimeout = args.intOption("join-timeout", 60, 1);
         int reattachTimeout = args.intOption("reattach-timeout", 300, 1);
+        ClusterNetwork probe = ClusterNetwork.resolve("127.0.0.1", null, members, port, busPort, "--bind", "--public-host", "--cluster");
+        String bind = args.get("bind") != null ? args.get("bind") : routeTo(probe.members().get(0));
+        ClusterNetwork network = ClusterNetwork.resolve(bind, args.get("public-host"), members, port, busPort, "--bind", "--public-host",
+                "--cluster").withKey(ClusterKey.fromEnvironment(System.getenv()));
         Nd4jRuntime.configure();
-        // starting the local cluster node has its own, generous bound; --join-timeout is how long to look for the run
-        int nodeTimeout = Math.max(60, joinTimeout);
-        var starting = ClusterFactory.start(clusterName, host, List.of(host), port);
-        Vertx vertx;
-        try {
-            vertx = starting.toCompletionStage().toCompletableFuture().get(nodeTimeout, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            starting.onSuccess(Vertx::close); // a node that comes up late must not linger
-            throw new UsageException("could not start a cluster node for " + clusterName + " on " + host + " within " + nodeTimeout
-                    + " s: check that " + host + " is this machine's address and that ports from " + port + " are free (--port)");
-        }
+        Vertx vertx = RunCommand.startNode(clusterName, network, "--port");
+        AtomicBoolean leaving = new AtomicBoolean();
+        ClusterFactory.onMemberLeft(vertx, member -> {
+            if (!leaving.get()) Log.info("worker", "member " + member + " left the cluster (if it was the run's process, this worker"
+                    + " waits for `sftpg run --resume`)");
+        });
         RunSpec spec = fetchRunSpec(vertx, clusterName, joinTimeout);
         SftPgSetup setup = spec.setup();
         ConditionalMlp architecture = setup.diffusion().epsilonSpec(spec.shape()).build(0);
@@ -86,12 +89,13 @@ final class WorkerCommand {
         ConditionalMlp pretrained = roles.contains("generator")
                 ? PretrainedModel.load(PretrainedModel.dirFor(spec.config())).network() : null;
         int firstNumber = (int) (ProcessHandle.current().pid() % 100_000) * 10 + 1;
-        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture);
+        RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture, true);
         for (RoleWiring.Hosted h : wiring.learners(roles, role -> startState(vertx, role), pretrained, rollouts))
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.equals(List.of("rollout"))
                 ? instances + " rollout worker(s)" : String.join(", ", roles));
         stopped.await();
+        leaving.set(true);
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         if (watch.gaveUp()) {
             err.println("worker " + base + ": the run's coordinator has been gone for " + reattachTimeout + " s and no `sftpg run --resume`"
@@ -100,6 +104,25 @@ final class WorkerCommand {
         }
         Log.info("worker", "the run stopped; left the cluster");
         return Main.OK;
+    }
+
+    /**
+     * This machine's address on the route to {@code member}: what to bind when joining a run elsewhere. A UDP
+     * socket's connect only consults the routing table; nothing is sent.
+     */
+    static String routeTo(String member) {
+        String host = member.contains(":") && member.indexOf(':') == member.lastIndexOf(':') ? member.substring(0, member.indexOf(':')) : member;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+            java.net.InetAddress target = java.net.InetAddress.getByName(host);
+            if (target.isLoopbackAddress()) return "127.0.0.1";
+            s.connect(target, 9);
+            java.net.InetAddress local = s.getLocalAddress();
+            if (local == null || local.isAnyLocalAddress()) throw new java.io.IOException("no route");
+            return local.getHostAddress();
+        } catch (java.io.IOException e) {
+            throw new UsageException("cannot tell which address of this machine reaches " + host + " (" + e.getMessage()
+                    + "): pass --bind with this machine's address on that network");
+        }
     }
 
     /** The state a worker-hosted learner starts from: the resumed checkpoint's, or null for a fresh run. */
@@ -125,6 +148,7 @@ final class WorkerCommand {
         vertx.close();
         throw new UsageException("joined cluster " + clusterName + " but found no run in it within " + timeoutSeconds
                 + " s: start `sftpg run` first and pass the cluster name it prints to --cluster-name (--cluster HOST for a run on"
-                + " another machine; a longer --join-timeout if the run is still starting)");
+                + " another machine; a longer --join-timeout if the run is still starting; for a run with cluster.tls, "
+                + ClusterKey.ENV + "=/path/to/its " + ClusterKey.FILE + ")");
     }
 }

@@ -1,5 +1,6 @@
 package dev.sftpg.verticles;
 
+import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
@@ -36,9 +37,10 @@ public final class RoleWiring {
 
     /**
      * How this process names and numbers its rollout workers (the number seeds their noise, so it must be unique in
-     * the run), and the network they start from.
+     * the run), the network they start from, and whether a network between them and the run can be cut (a worker
+     * process's): those re-attach after a silence of the run longer than {@code train.workerTimeout}.
      */
-    public record Rollouts(int count, IntFunction<String> id, IntUnaryOperator number, ConditionalMlp network) {
+    public record Rollouts(int count, IntFunction<String> id, IntUnaryOperator number, ConditionalMlp network, boolean remote) {
     }
 
     private final RunSpec spec;
@@ -97,7 +99,8 @@ public final class RoleWiring {
         if (roles.contains("rollout"))
             for (int i = 0; i < rollouts.count(); i++)
                 out.add(new Hosted("rollout-" + i, new RolloutVerticle(rollouts.id().apply(i), rollouts.number().applyAsInt(i),
-                        setup, rollouts.network())));
+                        setup, rollouts.network(), rollouts.remote() ? (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000)
+                        : Long.MAX_VALUE)));
         return out;
     }
 }

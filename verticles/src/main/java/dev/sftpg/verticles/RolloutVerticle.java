@@ -31,14 +31,25 @@ public final class RolloutVerticle extends LearnerVerticle {
     private long version = -1, sequence, produced, incarnation = -1;
     private int credits;
     private boolean stopped, fetching, producing, attaching;
-    private long startMillis;
+    private long startMillis, lastBeat;
+    private final long lostAfterMillis;
 
     /**
      * @param architecture a network of the policy's architecture (its weights are replaced by the fetched ones)
      * @param index        worker number, part of every batch's noise seed (worker 0's are the single-thread loop's)
      */
+    /** A worker that never re-attaches on a silence of its run (one JVM, nothing between them to cut). */
     public RolloutVerticle(String workerId, int index, SftPgSetup setup, ConditionalMlp architecture) {
+        this(workerId, index, setup, architecture, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param lostAfterMillis {@code train.workerTimeout}: run heartbeats silent this long (a network cut) mean the
+     *                        generator has declared this worker lost and waits for a new hello
+     */
+    public RolloutVerticle(String workerId, int index, SftPgSetup setup, ConditionalMlp architecture, long lostAfterMillis) {
         super("rollout", workerId);
+        this.lostAfterMillis = lostAfterMillis;
         this.setup = setup;
         this.architecture = architecture;
         this.index = index;
@@ -91,8 +102,16 @@ public final class RolloutVerticle extends LearnerVerticle {
         String inc = m.headers().get("incarnation");
         if (inc == null) return;
         long seen = Long.parseLong(inc);
+        long now = System.currentTimeMillis(), gap = lastBeat == 0 ? 0 : now - lastBeat;
+        lastBeat = now;
         if (incarnation < 0 || seen <= incarnation) {
             incarnation = Math.max(incarnation, seen);
+            if (seen == incarnation && gap >= lostAfterMillis && !attaching && !stopped) {
+                Log.info(role, id + ": the run was out of reach for " + gap / 1000 + " s, so its generator has declared this worker"
+                        + " lost; re-attaching");
+                credits = 0;
+                attach().onFailure(e -> Log.warn(role, id + " could not re-attach: " + e.getMessage()));
+            }
             return;
         }
         incarnation = seen;
