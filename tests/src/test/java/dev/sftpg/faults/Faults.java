@@ -12,7 +12,7 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** What the fault tests share: reading a live run's metrics log, waiting with a bound, starting CLI processes. */
-final class Faults {
+public final class Faults {
     private Faults() {
     }
 
@@ -31,11 +31,18 @@ final class Faults {
         return args.toArray(String[]::new);
     }
 
-    /** `sftpg ARGS` in this JVM on another thread; its stderr collects in {@code err}. */
-    static java.util.concurrent.CompletableFuture<Integer> inBackground(String[] args, java.io.ByteArrayOutputStream err) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.sftpg.cli.Main.run(args,
+    /**
+     * `sftpg ARGS` in this JVM on a thread of its own (not the common pool, which has one thread on two cores: several
+     * nodes of one cluster must run at once); its stderr collects in {@code err}.
+     */
+    public static java.util.concurrent.CompletableFuture<Integer> inBackground(String[] args, java.io.ByteArrayOutputStream err) {
+        java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> done.complete(dev.sftpg.cli.Main.run(args,
                 new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true),
-                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)));
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))), "sftpg " + args[0]);
+        t.setDaemon(true);
+        t.start();
+        return done;
     }
 
     static String read(Path p) {

@@ -1,7 +1,7 @@
 package dev.sftpg.tasks;
 
-import dev.sftpg.cli.Main;
 import dev.sftpg.cluster.TinyModels;
+import dev.sftpg.faults.Faults;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,7 +11,6 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,15 +45,15 @@ class ImageTaskSystemTest {
                 "cluster.port=5971"));
         sets.forEach(s -> args.addAll(List.of("--set", s)));
         ByteArrayOutputStream err = new ByteArrayOutputStream(), workerErr = new ByteArrayOutputStream(), dashErr = new ByteArrayOutputStream();
-        CompletableFuture<Integer> run = background(args.toArray(String[]::new), err);
+        CompletableFuture<Integer> run = Faults.inBackground(args.toArray(String[]::new), err);
         // the other nodes join once the run's cluster is up (its initial evaluation comes first)
         long up = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (!err.toString(StandardCharsets.UTF_8).contains("add rollout workers with") && !run.isDone() && System.nanoTime() < up)
             Thread.sleep(250);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("add rollout workers with"), err.toString(StandardCharsets.UTF_8));
-        CompletableFuture<Integer> worker = background(new String[]{"worker", "--role", "rollout", "--cluster-name", cluster,
+        CompletableFuture<Integer> worker = Faults.inBackground(new String[]{"worker", "--role", "rollout", "--cluster-name", cluster,
                 "--port", "5971", "--join-timeout", "60"}, workerErr);
-        CompletableFuture<Integer> dashboard = background(new String[]{"worker", "--role", "dashboard", "--cluster-name", cluster,
+        CompletableFuture<Integer> dashboard = Faults.inBackground(new String[]{"worker", "--role", "dashboard", "--cluster-name", cluster,
                 "--port", "5971", "--join-timeout", "60", "--http-port", Integer.toString(HTTP_PORT)}, dashErr);
 
         // the dashboard's sample panel is a grid of images beside real ones
@@ -82,15 +81,5 @@ class ImageTaskSystemTest {
                 assertTrue(img.getWidth() > img.getHeight(), p + " is samples beside data: " + img.getWidth() + "x" + img.getHeight());
             }
         }
-    }
-
-    /** A command on a thread of its own (the common pool has one thread on two cores: the nodes must run at once). */
-    private static CompletableFuture<Integer> background(String[] args, ByteArrayOutputStream err) {
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        Thread t = new Thread(() -> done.complete(Main.run(args, new PrintStream(new ByteArrayOutputStream(), true),
-                new PrintStream(err, true, StandardCharsets.UTF_8))), "sftpg " + args[0]);
-        t.setDaemon(true);
-        t.start();
-        return done;
     }
 }
