@@ -122,7 +122,9 @@ final class RunCommand {
     /** "SWD 0.0577 -> 0.0123, sharpness 11.52 -> 1.77": the primary metric's mean and the sharpness from init to final. */
     private static String change(JsonObject init, JsonObject fin, String metric) {
         double from = init.getJsonObject(metric, new JsonObject()).getDouble("mean", Double.NaN);
-        double to = fin.getJsonObject(metric, new JsonObject()).getDouble("mean", Double.NaN);
+        if (!fin.containsKey(metric))
+            return String.format("%s %.4f -> no final evaluation (see the log)", metric.toUpperCase(java.util.Locale.ROOT), from);
+        double to = fin.getJsonObject(metric).getDouble("mean", Double.NaN);
         return String.format("%s %.4f -> %.4f", metric.toUpperCase(java.util.Locale.ROOT), from, to) + (init.containsKey("sharpness")
                 ? String.format(", sharpness %.2f -> %.2f", init.getDouble("sharpness"), fin.getDouble("sharpness", Double.NaN)) : "");
     }

@@ -270,7 +270,8 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         }).map(r -> {
             state.addFinal(Evaluations.curvePoint(r.version(), elapsedSeconds(), r.score()), settings.evalEvery() > 0);
             return Evaluations.scoreJson(r.score());
-        });
+        }).onFailure(e -> Log.warn(role, "the final evaluation failed (" + e.getMessage() + "): report.json has no final "
+                + "scores; score the final checkpoint with: sftpg eval --checkpoint " + runDir));
     }
 
     /** Whether the run ended on a fault (a lost learner, superseded): the command exits non-zero. */

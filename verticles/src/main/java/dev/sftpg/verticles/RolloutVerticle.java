@@ -30,7 +30,7 @@ public final class RolloutVerticle extends LearnerVerticle {
     private ConditionalMlp policy;
     private long version = -1, sequence, produced, incarnation = -1;
     private int credits;
-    private boolean stopped, fetching, producing, attaching;
+    private boolean stopped, fetching, producing, attaching, attachFailed;
     private long startMillis, lastBeat;
     private final long lostAfterMillis;
 
@@ -79,10 +79,11 @@ public final class RolloutVerticle extends LearnerVerticle {
     /** Fetches the current weights, then says hello to the generator for credits and the batch number to go on from. */
     private Future<Void> attach() {
         attaching = true;
+        attachFailed = false;
         return fetchWeights()
                 .compose(v -> Requests.request(vertx, Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)),
                         wire.from().setSendTimeout(HELLO_WAIT_MILLIS), id))
-                .map(reply -> {
+                .<Void>map(reply -> {
                     Credit c = wire.decode(reply, Credit.class);
                     if (c != null) credits = c.credits();
                     String next = reply.headers().get("nextSequence");
@@ -91,6 +92,11 @@ public final class RolloutVerticle extends LearnerVerticle {
                     Log.info(role, id + " ready at policy version " + version + " with " + credits + " credit(s)");
                     vertx.runOnContext(x -> produce());
                     return null;
+                })
+                .onFailure(e -> {
+                    // e.g. the run's process died mid-attach: the next heartbeat of a run tries again
+                    attaching = false;
+                    attachFailed = true;
                 });
     }
 
@@ -104,6 +110,12 @@ public final class RolloutVerticle extends LearnerVerticle {
         long seen = Long.parseLong(inc);
         long now = System.currentTimeMillis(), gap = lastBeat == 0 ? 0 : now - lastBeat;
         lastBeat = now;
+        if (attachFailed && !attaching && !stopped && seen >= incarnation) {
+            incarnation = seen;
+            Log.info(role, id + ": attaching again");
+            attach().onFailure(e -> Log.warn(role, id + " could not re-attach: " + e.getMessage()));
+            return;
+        }
         if (incarnation < 0 || seen <= incarnation) {
             incarnation = Math.max(incarnation, seen);
             if (seen == incarnation && gap >= lostAfterMillis && !attaching && !stopped) {
@@ -129,13 +141,13 @@ public final class RolloutVerticle extends LearnerVerticle {
 
     private Future<Void> fetchWeights() {
         fetching = true;
-        return Requests.request(vertx, Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from(), id).map(reply -> {
+        return Requests.request(vertx, Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from(), id).<Void>map(reply -> {
             PolicyWeights w = wire.decode(reply, PolicyWeights.class);
             if (w == null) throw new IllegalStateException("malformed policy weights");
             if (w.version() > version) setWeights(w);
             fetching = false;
             return null;
-        });
+        }).onFailure(e -> fetching = false);
     }
 
     private void onCredit(Message<Buffer> m) {
