@@ -89,6 +89,9 @@ public final class RolloutVerticle extends LearnerVerticle {
                     String next = reply.headers().get("nextSequence");
                     if (next != null) sequence = Long.parseLong(next);
                     attaching = false;
+                    // the generator's reply is word from the run: a worker whose run dies before its first heartbeat
+                    // reaches it still measures the silence from here, and re-attaches to the resumed run
+                    lastBeat = System.currentTimeMillis();
                     Log.info(role, id + " ready at policy version " + version + " with " + credits + " credit(s)");
                     vertx.runOnContext(x -> produce());
                     return null;
