@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * A user's own point cloud from a CSV file, so the same training and metrics run on real data as on the toys.
@@ -152,13 +151,7 @@ public final class CsvSource implements DataSource {
 
     @Override
     public Samples sample(int n, long seed) {
-        Generators.requireCount(n);
-        SplittableRandom rng = new SplittableRandom(seed);
-        int d = rows.dim();
-        float[] src = rows.values();
-        float[] v = new float[n * d];
-        for (int i = 0; i < n; i++) System.arraycopy(src, rng.nextInt(rows.n()) * d, v, i * d, d);
-        return new Samples(n, d, v);
+        return rows.resample(n, seed);
     }
 
     @Override

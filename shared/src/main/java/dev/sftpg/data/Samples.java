@@ -1,6 +1,7 @@
 package dev.sftpg.data;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * An immutable-by-convention batch of {@code n} samples of one {@link SampleShape}, row-major in one float array
@@ -33,6 +34,16 @@ public record Samples(int n, SampleShape shape, float[] values) {
 
     public float get(int i, int j) {
         return values[i * dim() + j];
+    }
+
+    /** {@code count} of these samples drawn uniformly with replacement: their empirical distribution. */
+    public Samples resample(int count, long seed) {
+        Generators.requireCount(count);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int d = dim();
+        float[] v = new float[count * d];
+        for (int i = 0; i < count; i++) System.arraycopy(values, rng.nextInt(n) * d, v, i * d, d);
+        return new Samples(count, shape, v);
     }
 
     /** The first {@code count} samples (a copy). */

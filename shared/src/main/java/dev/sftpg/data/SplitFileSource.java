@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * A data file split into a training part and an evaluation part: a held-out fraction of its rows (shuffled with a
@@ -37,11 +36,11 @@ public final class SplitFileSource implements DataSource {
             throw new IllegalArgumentException(file + " has " + rows.n() + " rows: holding out " + fraction + " of them leaves "
                     + kept + " to train on and " + held + " to evaluate with, and each part needs at least " + MIN_ROWS
                     + "; give more rows, change data.evalFraction, or name a separate evaluation file in data.evalPath");
-        int[] order = permutation(rows.n(), seed);
+        EpochSampler order = new EpochSampler(rows, seed); // its first epoch is a seeded permutation of the rows
         int dim = rows.dim();
         float[] t = new float[kept * dim], e = new float[held * dim];
         for (int i = 0; i < rows.n(); i++) {
-            int src = order[i];
+            int src = order.nextIndex();
             if (i < kept) System.arraycopy(rows.values(), src * dim, t, i * dim, dim);
             else System.arraycopy(rows.values(), src * dim, e, (i - kept) * dim, dim);
         }
@@ -76,19 +75,6 @@ public final class SplitFileSource implements DataSource {
         return shared;
     }
 
-    private static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
-    }
-
     @Override
     public String name() {
         return name;
@@ -102,7 +88,7 @@ public final class SplitFileSource implements DataSource {
     /** Rows drawn uniformly with replacement from the training part: its empirical distribution. */
     @Override
     public Samples sample(int n, long seed) {
-        return draw(train, n, seed);
+        return train.resample(n, seed);
     }
 
     @Override
@@ -112,21 +98,12 @@ public final class SplitFileSource implements DataSource {
 
     @Override
     public Samples evaluationSample(int n, long seed) {
-        return draw(eval, n, seed);
+        return eval.resample(n, seed);
     }
 
     /** Rows of the held-out part (a copy). */
     public Samples evaluationSet() {
         return new Samples(eval.n(), eval.shape(), eval.values().clone());
-    }
-
-    private static Samples draw(Samples rows, int n, long seed) {
-        Generators.requireCount(n);
-        SplittableRandom rng = new SplittableRandom(seed);
-        int d = rows.dim();
-        float[] v = new float[n * d];
-        for (int i = 0; i < n; i++) System.arraycopy(rows.values(), rng.nextInt(rows.n()) * d, v, i * d, d);
-        return new Samples(n, rows.shape(), v);
     }
 
     @Override

@@ -27,10 +27,7 @@ public final class ImageGrid {
 
     /** Writes the grids of {@code samples} (and {@code data}, may be null) to {@code out} atomically. */
     public static void writePng(Path out, Samples samples, Samples data, String title, int sizePx) throws IOException {
-        BufferedImage img = render(samples, data, title, sizePx);
-        AtomicFiles.write(out, os -> {
-            if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer available in this JRE");
-        });
+        ScatterPlot.writeImage(out, render(samples, data, title, sizePx));
     }
 
     /** PNG bytes of the grid of {@code samples} alone, for serving over HTTP. */

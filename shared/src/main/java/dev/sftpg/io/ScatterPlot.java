@@ -102,7 +102,8 @@ public final class ScatterPlot {
         return img;
     }
 
-    private static void writeImage(Path out, BufferedImage img) throws IOException {
+    /** Writes {@code img} as a PNG to {@code out} atomically. */
+    static void writeImage(Path out, BufferedImage img) throws IOException {
         AtomicFiles.write(out, os -> {
             if (!ImageIO.write(img, "png", os)) throw new IOException("no PNG writer available in this JRE");
         });
