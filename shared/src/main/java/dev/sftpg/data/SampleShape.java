@@ -35,27 +35,9 @@ public record SampleShape(int[] dims) {
         return new SampleShape(new int[]{channels, height, width});
     }
 
-    /** Parses "[1, 8, 8]", "1x8x8" or "2". */
-    public static SampleShape parse(String text) {
-        String t = text.strip().replace("[", "").replace("]", "");
-        try {
-            return new SampleShape(Arrays.stream(t.split("[,x ]+")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a sample shape: \"" + text + "\" (write it as [2] or [1, 28, 28])");
-        }
-    }
-
     @Override
     public int[] dims() {
         return dims.clone();
-    }
-
-    public int rank() {
-        return dims.length;
-    }
-
-    public int dim(int axis) {
-        return dims[axis];
     }
 
     /** Values per sample: the product of the axes. */
@@ -73,14 +55,6 @@ public record SampleShape(int[] dims) {
     /** Whether samples are images ({@code [C, H, W]}) rather than points. */
     public boolean isImage() {
         return dims.length == 3;
-    }
-
-    /** The batch shape {@code [n] + dims}, as ND4J wants it. */
-    public long[] batchShape(int n) {
-        long[] s = new long[dims.length + 1];
-        s[0] = n;
-        for (int i = 0; i < dims.length; i++) s[i + 1] = dims[i];
-        return s;
     }
 
     @Override

@@ -18,21 +18,20 @@ import java.util.Map;
 /**
  * What is being generated, chosen by configuration in this one place: the data source (training and evaluation
  * sets), the three networks (noise predictor, critic f, value V), the metric suite (its first metric draws the curve
- * and picks the best checkpoint) and the renderer. Samples and images are two instances of the one pipeline; every
- * network here is a multilayer perceptron over the flattened sample.
- *
- * @param kind "points" or "images"
+ * and picks the best checkpoint) and the renderer. Points and images are two instances of the one pipeline; every
+ * network here is a multilayer perceptron over the flattened sample. The networks depend on the configuration and
+ * the sample shape only, so a process that knows the shape (a rollout worker told it by the run) builds them without
+ * reading the data.
  */
-public record Task(String kind, DataSource data, MetricSuite metrics, SampleRenderer renderer, Config config) {
+public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer) {
 
     /** The task {@code data.source} names: bars are images, everything else points. */
     public static Task of(Config config) {
         DataSource source = DataSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
         int projections = config.get(ConfigSchema.EVAL_PROJECTIONS);
         if (source.shape().isImage())
-            return new Task("images", source, MetricSuite.images(projections, source instanceof Bars b ? b : null),
-                    SampleRenderer.IMAGE_GRID, config);
-        return new Task("points", source, MetricSuite.points(projections), SampleRenderer.SCATTER, config);
+            return new Task(source, MetricSuite.images(projections, source instanceof Bars b ? b : null), SampleRenderer.IMAGE_GRID);
+        return new Task(source, MetricSuite.points(projections), SampleRenderer.SCATTER);
     }
 
     private static Map<String, Object> sourceParameters(Config config) {
@@ -63,22 +62,6 @@ public record Task(String kind, DataSource data, MetricSuite metrics, SampleRend
     public boolean isImage() {
         return shape().isImage();
     }
-
-    /** The noise predictor eps(x_t, t) of a DDPM with {@code diffusionSteps} steps. */
-    public MlpSpec epsilonSpec(int diffusionSteps) {
-        return epsilonSpec(config, shape(), diffusionSteps);
-    }
-
-    public MlpSpec criticSpec() {
-        return criticSpec(config, shape());
-    }
-
-    public MlpSpec valueSpec(int policySteps) {
-        return valueSpec(config, shape(), policySteps);
-    }
-
-    // The networks depend on the configuration and the sample shape only, so a process that knows the shape (a rollout
-    // worker told it by the run) builds them without reading the data.
 
     /** The noise predictor for samples of {@code shape}, an MLP over the flattened sample. */
     public static MlpSpec epsilonSpec(Config config, SampleShape shape, int diffusionSteps) {

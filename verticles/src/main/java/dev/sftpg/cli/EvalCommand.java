@@ -1,15 +1,13 @@
 package dev.sftpg.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
-import dev.sftpg.metrics.MeanStd;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.finetune.LoadedModels;
+import dev.sftpg.verticles.coordinator.Evaluations;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -49,30 +47,14 @@ final class EvalCommand {
         return Main.OK;
     }
 
-    static String toJson(Path dir, int n, int seeds, List<Evaluator.SamplerScore> scores) throws Exception {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = json.createObjectNode();
-        root.put("checkpoint", dir.toString());
-        root.put("n", n);
-        root.put("seeds", seeds);
-        ArrayNode arr = root.putArray("samplers");
-        for (Evaluator.SamplerScore s : scores) {
-            ObjectNode o = arr.addObject();
-            o.put("name", s.name());
-            o.put("nfe", s.nfe());
-            // the primary metric with its spread over seeds, the others as means
-            s.metrics().forEach((metric, v) -> {
-                if (metric.equals(s.primary())) put(o.putObject(metric), v);
-                else o.put(metric, v.mean());
-            });
-            o.put("seconds", s.seconds());
-        }
-        return json.writeValueAsString(root);
-    }
-
-    private static void put(ObjectNode o, MeanStd m) {
-        o.put("mean", m.mean());
-        o.put("std", m.std());
+    /** Each sampler's scores as a run's report writes them ({@link Evaluations#scoreJson}), with its name, NFE and time. */
+    static String toJson(Path dir, int n, int seeds, List<Evaluator.SamplerScore> scores) {
+        JsonArray samplers = new JsonArray();
+        for (Evaluator.SamplerScore s : scores)
+            samplers.add(new JsonObject().put("name", s.name()).put("nfe", s.nfe()).mergeIn(Evaluations.scoreJson(s))
+                    .put("seconds", s.seconds()));
+        return new JsonObject().put("checkpoint", dir.toString()).put("n", n).put("seeds", seeds).put("samplers", samplers)
+                .encodePrettily();
     }
 
     private void printTable(List<Evaluator.SamplerScore> scores) {
