@@ -18,7 +18,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param xavierHidden    xavier-normal weights for conditional layers (reference), else PyTorch's Linear default
  */
 public record MlpSpec(int inputDim, int hidden, int hiddenLayers, int outputDim, Activation activation,
-                      TimeConditioning conditioning, boolean conditionOutput, boolean gammaBias, boolean xavierHidden) {
+                      TimeConditioning conditioning, boolean conditionOutput, boolean gammaBias, boolean xavierHidden)
+        implements NetworkSpec {
 
     public MlpSpec {
         if (inputDim < 1 || hidden < 1 || hiddenLayers < 1 || outputDim < 1)
@@ -48,10 +49,12 @@ public record MlpSpec(int inputDim, int hidden, int hiddenLayers, int outputDim,
         return new MlpSpec(dim, 256, 2, 1, Activation.RELU, new TimeConditioning.OneHot(steps), true, false, true);
     }
 
+    @Override
     public ConditionalMlp build(long seed) {
         return new ConditionalMlp(this, DataType.FLOAT, seed);
     }
 
+    @Override
     public ConditionalMlp build(long seed, DataType dtype) {
         return new ConditionalMlp(this, dtype, seed);
     }

@@ -1,0 +1,49 @@
+package dev.sftpg.nn.conv;
+
+import dev.sftpg.nn.ParameterStore;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The DDPM residual block: GroupNorm, SiLU, 3x3 conv, plus a per-channel projection of the time embedding, then
+ * GroupNorm, SiLU, 3x3 conv, added to the input (through a 1x1 conv when the channel count changes).
+ */
+final class ResBlock {
+    private final GroupNorm norm1, norm2;
+    private final Silu act1 = new Silu(), act2 = new Silu();
+    private final Conv2d conv1, conv2;
+    private final Dense time;
+    private final Conv2d skip;
+
+    ResBlock(ParameterStore.Builder params, String name, int in, int out, int timeFeatures) {
+        norm1 = new GroupNorm(params, name + ".norm1", in, GroupNorm.groupsFor(in));
+        conv1 = new Conv2d(params, name + ".conv1", in, out, 3, 1);
+        time = new Dense(params, name + ".time", timeFeatures, out);
+        norm2 = new GroupNorm(params, name + ".norm2", out, GroupNorm.groupsFor(out));
+        conv2 = new Conv2d(params, name + ".conv2", out, out, 3, 1);
+        skip = in == out ? null : new Conv2d(params, name + ".skip", in, out, 1, 1);
+    }
+
+    void bind(ParameterStore store) {
+        for (Layer l : new Layer[]{norm1, conv1, time, norm2, conv2}) l.bind(store);
+        if (skip != null) skip.bind(store);
+    }
+
+    /** {@code timeAct} is the block-shared activated time embedding [B, timeFeatures]. */
+    INDArray forward(INDArray x, INDArray timeAct) {
+        INDArray h = conv1.forward(act1.forward(norm1.forward(x)));
+        Nd4j.exec(new BroadcastAddOp(h, time.forward(timeAct), h, 0, 1));
+        h = conv2.forward(act2.forward(norm2.forward(h)));
+        return h.addi(skip == null ? x : skip.forward(x));
+    }
+
+    /** Returns d/d(input); adds d/d(timeAct) into {@code dTimeAct}. */
+    INDArray backward(INDArray dy, INDArray dTimeAct) {
+        INDArray dSkip = skip == null ? dy : skip.backward(dy);
+        INDArray dh = norm2.backward(act2.backward(conv2.backward(dy)));
+        dTimeAct.addi(time.backward(dh.sum(2, 3)));
+        INDArray dx = norm1.backward(act1.backward(conv1.backward(dh)));
+        return dx.addi(dSkip);
+    }
+}

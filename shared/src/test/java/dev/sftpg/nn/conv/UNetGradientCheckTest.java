@@ -1,0 +1,83 @@
+package dev.sftpg.nn.conv;
+
+import dev.sftpg.nn.ParameterStore;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The UNet's hand-written backward pass against central finite differences, in double, on tiny instances. */
+class UNetGradientCheckTest {
+
+    /** loss = sum(out * weights), whose gradient w.r.t. out is {@code weights}. */
+    private static double loss(UNet net, INDArray x, float[] tau, INDArray weights) {
+        return net.forward(x, tau).mul(weights).sumNumber().doubleValue();
+    }
+
+    private static void check(UNetSpec spec, int batch) {
+        UNet net = spec.build(5, DataType.DOUBLE);
+        Nd4j.getRandom().setSeed(11);
+        Random r = new Random(4);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, batch, spec.sampleSize()).subi(0.5).muli(2);
+        float[] tau = new float[batch];
+        for (int i = 0; i < batch; i++) tau[i] = 900 * r.nextFloat();
+        INDArray weights = Nd4j.rand(DataType.DOUBLE, batch, spec.sampleSize()).subi(0.5);
+
+        ParameterStore store = net.parameters();
+        store.zeroGrads();
+        net.forward(x, tau);
+        net.backward(weights);
+        double[] analytic = store.flatGrads().dup().data().asDouble();
+        net.forward(x, tau);
+        net.backward(weights);
+        double[] twice = store.flatGrads().dup().data().asDouble();
+
+        INDArray p = store.flatParams();
+        double h = 1e-6;
+        int checked = 0;
+        List<Integer> indices = sampleOfEveryTensor(store, r);
+        for (int i : indices) {
+            double orig = p.getDouble(0, i);
+            p.putScalar(0, i, orig + h);
+            double upLoss = loss(net, x, tau, weights);
+            p.putScalar(0, i, orig - h);
+            double downLoss = loss(net, x, tau, weights);
+            p.putScalar(0, i, orig);
+            double numeric = (upLoss - downLoss) / (2 * h);
+            assertEquals(numeric, analytic[i], 1e-6 + 1e-5 * Math.abs(numeric), "parameter index " + i);
+            assertEquals(2 * analytic[i], twice[i], 1e-9 + 1e-9 * Math.abs(analytic[i]), "gradients accumulate");
+            if (Math.abs(numeric) > 1e-8) checked++;
+        }
+        assertTrue(checked > indices.size() * 0.9, "too many zero gradients: " + checked + " of " + indices.size());
+    }
+
+    /** Up to 6 random entries of every parameter tensor (finite differences of all of them take minutes in double). */
+    private static List<Integer> sampleOfEveryTensor(ParameterStore store, Random r) {
+        List<Integer> out = new ArrayList<>();
+        int offset = 0;
+        for (long[] shape : store.shapes().values()) {
+            int n = 1;
+            for (long d : shape) n *= (int) d;
+            for (int k = 0; k < Math.min(6, n); k++) out.add(offset + r.nextInt(n));
+            offset += n;
+        }
+        return out;
+    }
+
+    @Test
+    void twoLevelsWithChannelChanges() {
+        check(new UNetSpec(1, 4, 4, new int[]{8, 12}, 4), 3);
+    }
+
+    @Test
+    void threeLevelsOnTwoChannelImages() {
+        check(new UNetSpec(2, 8, 8, new int[]{4, 8, 8}, 6), 2);
+    }
+}
