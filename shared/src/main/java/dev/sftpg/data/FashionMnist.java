@@ -50,8 +50,16 @@ public final class FashionMnist implements DataSource {
     private record Stamp(List<Path> files, List<Long> sizes, List<Long> modified) {
     }
 
+    /** One class subset of one version of the files. */
+    private record Key(Stamp stamp, List<Integer> classes) {
+    }
+
+    /** Images of the kept classes, in file order, with their labels. */
+    private record Part(Samples images, int[] labels) {
+    }
+
     private static final Map<Stamp, Raw> RAW = new HashMap<>();
-    private static final Map<List<Object>, FashionMnist> LOADED = new HashMap<>();
+    private static final Map<Key, FashionMnist> LOADED = new HashMap<>();
 
     private final Path folder;
     private final int[] classes;
@@ -79,22 +87,20 @@ public final class FashionMnist implements DataSource {
         Raw raw = RAW.get(stamp);
         if (raw == null) { // first read, or one of the files changed since: forget what was read from them
             RAW.keySet().removeIf(s -> s.files().equals(stamp.files()));
-            LOADED.keySet().removeIf(k -> ((Stamp) k.get(0)).files().equals(stamp.files()));
+            LOADED.keySet().removeIf(k -> k.stamp().files().equals(stamp.files()));
             raw = read(stamp.files());
             RAW.put(stamp, raw);
         }
-        List<Object> key = List.of(stamp, Arrays.stream(wanted).boxed().toList());
+        Key key = new Key(stamp, Arrays.stream(wanted).boxed().toList());
         FashionMnist f = LOADED.get(key);
         if (f == null) {
             boolean[] keep = new boolean[CLASS_NAMES.size()];
             for (int c : wanted) keep[c] = true;
-            int[][] trainLabels = new int[1][], testLabels = new int[1][];
-            Samples train = select(raw.trainImages(), raw.trainLabels(), keep, trainLabels);
-            Samples test = select(raw.testImages(), raw.testLabels(), keep, testLabels);
-            if (train.n() == 0 || test.n() == 0)
-                throw new DataFormatException(stamp.files().get(train.n() == 0 ? 0 : 2), 0, "holds no image of class(es) "
+            Part train = select(raw.trainImages(), raw.trainLabels(), keep), test = select(raw.testImages(), raw.testLabels(), keep);
+            if (train.labels().length == 0 || test.labels().length == 0)
+                throw new DataFormatException(stamp.files().get(train.labels().length == 0 ? 0 : 2), 0, "holds no image of class(es) "
                         + classList(wanted) + "; choose other classes in data.classes, or leave it empty for all ten");
-            f = new FashionMnist(dir, wanted, train, trainLabels[0], test, testLabels[0]);
+            f = new FashionMnist(dir, wanted, train.images(), train.labels(), test.images(), test.labels());
             LOADED.put(key, f);
         }
         return f;
@@ -186,8 +192,8 @@ public final class FashionMnist implements DataSource {
                     + labels.length + " labels: the two belong to different sets; " + REPLACE);
     }
 
-    /** The images whose label is kept, in file order, scaled to [-1, 1]; their labels go to {@code labelsOut[0]}. */
-    private static Samples select(IdxFiles.Images images, byte[] labels, boolean[] keep, int[][] labelsOut) {
+    /** The images whose label is kept, in file order, scaled to [-1, 1], and their labels. */
+    private static Part select(IdxFiles.Images images, byte[] labels, boolean[] keep) {
         int px = images.rows() * images.cols();
         int n = 0;
         for (byte l : labels) if (keep[l]) n++;
@@ -200,8 +206,7 @@ public final class FashionMnist implements DataSource {
             for (int j = 0, src = i * px, dst = k * px; j < px; j++) v[dst + j] = SCALE[pixels[src + j] & 0xFF];
             k++;
         }
-        labelsOut[0] = kept;
-        return new Samples(n, SampleShape.image(1, images.rows(), images.cols()), v);
+        return new Part(new Samples(n, SampleShape.image(1, images.rows(), images.cols()), v), kept);
     }
 
     @Override
