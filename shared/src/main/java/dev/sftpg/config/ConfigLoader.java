@@ -1,5 +1,6 @@
 package dev.sftpg.config;
 
+import dev.sftpg.data.FashionMnist;
 import dev.sftpg.util.Typos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -91,6 +92,16 @@ public final class ConfigLoader {
             problems.add("config key 'finetune.lrDecaySteps': a cosine schedule needs a horizon; set it, or train.maxGeneratorSteps");
         if (values.get("data.source").equals("csv") && ((String) values.get("data.path")).isEmpty())
             problems.add("config key 'data.path': data.source=csv needs a file (--set data.path=points.csv)");
+        String classes = (String) values.get("data.classes");
+        if (!classes.isEmpty() && !values.get("data.source").equals("fashion-mnist"))
+            problems.add("config key 'data.classes': only data.source=fashion-mnist has classes, not " + values.get("data.source")
+                    + "; leave data.classes empty or set data.source=fashion-mnist");
+        else
+            try {
+                FashionMnist.parseClasses(classes);
+            } catch (IllegalArgumentException e) {
+                problems.add("config key 'data.classes': " + e.getMessage());
+            }
         if ((Double) values.get("diffusion.betaEnd") < (Double) values.get("diffusion.betaStart"))
             problems.add("config keys 'diffusion.betaStart'/'diffusion.betaEnd': the end must not be below the start");
         if (values.get("model.kind").equals("reference-toy") && !values.get("sampler.kind").equals("ddpm")

@@ -52,11 +52,16 @@ public final class ConfigSchema {
 
     // ---- data
     public static final ConfigKey<String> DATA_SOURCE = choice("data.source", "swissroll",
-            "Training data: a built-in 2-D generator, synthetic bar images (the image task's small stand-in), or a CSV "
-                    + "point cloud (x,y[,...] rows). It decides the task: points or images.",
-            "swissroll", "moons", "8gaussians", "bars", "csv");
+            "Training data: a built-in 2-D generator, synthetic bar images (the image task's small stand-in), a CSV "
+                    + "point cloud (x,y[,...] rows), or Fashion-MNIST's 28x28 grey images. It decides the task: points or images.",
+            "swissroll", "moons", "8gaussians", "bars", "csv", "fashion-mnist");
     public static final ConfigKey<String> DATA_PATH = text("data.path", "",
-            "CSV file for data.source=csv (relative paths are resolved against the working directory).");
+            "CSV file for data.source=csv; for fashion-mnist the folder of its four IDX files, empty meaning "
+                    + "/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist). Relative paths are resolved "
+                    + "against the working directory.");
+    public static final ConfigKey<String> DATA_CLASSES = text("data.classes", "",
+            "Fashion-MNIST classes to train and evaluate on, comma-separated labels 0..9 (0 T-shirt/top, 1 Trouser, "
+                    + "2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot), e.g. 0,7,9; empty: all ten.");
     public static final ConfigKey<String> DATA_EVAL_PATH = text("data.evalPath", "",
             "A second CSV file to evaluate with (rows the model is not trained on); empty: hold out data.evalFraction of data.path.");
     public static final ConfigKey<Double> DATA_EVAL_FRACTION = number("data.evalFraction", 0.1, 0.0, true, 1.0,

@@ -1,6 +1,7 @@
 package dev.sftpg.data;
 
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,17 +11,19 @@ import java.util.TreeSet;
  * Builds a {@link DataSource} from the {@code data.source} / {@code data.*} configuration values, so the configuration
  * layer stays a plain map and every typo is reported in terms the user wrote.
  *
- * <p>Parameters per name (all optional except {@code path}): {@code swissroll}: {@code noise}; {@code moons}:
+ * <p>Parameters per name (all optional except csv's {@code path}): {@code swissroll}: {@code noise}; {@code moons}:
  * {@code noise}; {@code 8gaussians}: {@code radius}, {@code std}; {@code bars}: {@code imageSize}, {@code noise};
  * {@code csv}: {@code path}, and {@code evalPath} (a separate evaluation file) or {@code evalFraction} with
- * {@code seed} (the held-out part of the file). Numbers may be given as {@link Number} or numeric strings. Keys that
- * the chosen source does not know are rejected rather than ignored, so a misspelt {@code "nosie"} cannot silently fall
+ * {@code seed} (the held-out part of the file); {@code fashion-mnist}: {@code path} (the folder of its four IDX
+ * files, {@link FashionMnist#DEFAULT_FOLDER} when empty) and {@code classes} (a string such as {@code "0,7,9"} or a
+ * collection of numbers; empty: all ten). Numbers may be given as {@link Number} or numeric strings. Keys that the
+ * chosen source does not know are rejected rather than ignored, so a misspelt {@code "nosie"} cannot silently fall
  * back to the default; callers pass only the source's own parameters.
  */
 public final class DataSources {
 
     /** The valid names, in the order they are documented. */
-    public static final List<String> NAMES = List.of("swissroll", "moons", "8gaussians", "bars", "csv");
+    public static final List<String> NAMES = List.of("swissroll", "moons", "8gaussians", "bars", "csv", "fashion-mnist");
 
     /** Share of a file's rows held out for evaluation when no evaluation file is named. */
     public static final double DEFAULT_EVAL_FRACTION = 0.1;
@@ -55,6 +58,9 @@ public final class DataSources {
                     return SplitFileSource.twoFiles(name, path, rows, evalPath, CsvSource.load(evalPath).all());
                 return SplitFileSource.heldOut(name, path, rows, number(name, p, "evalFraction", DEFAULT_EVAL_FRACTION),
                         (long) number(name, p, "seed", 0));
+            case "fashion-mnist":
+                allow(name, p, "path", "classes");
+                return FashionMnist.load(path(p.get("path")), classes(name, p.get("classes")));
             default:
                 throw new IllegalArgumentException("unknown data source \"" + name + "\"; valid choices: " + NAMES);
         }
@@ -63,6 +69,15 @@ public final class DataSources {
     private static Path path(Object v) {
         if (v == null || v.toString().isBlank()) return null;
         return v instanceof Path ? (Path) v : Path.of(v.toString());
+    }
+
+    private static int[] classes(String name, Object v) {
+        if (v instanceof Collection<?> c) v = String.join(",", c.stream().map(String::valueOf).toList());
+        try {
+            return FashionMnist.parseClasses(v == null ? "" : v.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("data source " + name + " parameter classes: " + e.getMessage());
+        }
     }
 
     private static void allow(String name, Map<String, ?> p, String... known) {

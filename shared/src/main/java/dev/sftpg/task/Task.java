@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer) {
 
-    /** The task {@code data.source} names: bars are images, everything else points. */
+    /** The task {@code data.source} names: bars and fashion-mnist are images, everything else points. */
     public static Task of(Config config) {
         DataSource source = DataSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
         int projections = config.get(ConfigSchema.EVAL_PROJECTIONS);
@@ -42,6 +42,10 @@ public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer
             case "bars" -> {
                 p.put("noise", config.get(ConfigSchema.DATA_NOISE));
                 p.put("imageSize", config.get(ConfigSchema.DATA_IMAGE_SIZE));
+            }
+            case "fashion-mnist" -> {
+                p.put("path", config.get(ConfigSchema.DATA_PATH));
+                p.put("classes", config.get(ConfigSchema.DATA_CLASSES));
             }
             case "csv" -> {
                 p.put("path", config.get(ConfigSchema.DATA_PATH));

@@ -87,6 +87,7 @@ class BadInputTest {
         Files.writeString(shapes.resolve("config.json"), json.writeValueAsString(cfg));
 
         Files.createDirectories(inputs.resolve("empty-dir"));
+        Files.createDirectories(inputs.resolve("no-fashion-mnist"));
         Files.delete(copyWithWeights("no-weights", weights).resolve("model.sftpg"));
 
         Path notJson = copyWithWeights("config-not-json", weights);
@@ -196,6 +197,12 @@ class BadInputTest {
                         "--set", "data.path=" + inputs.resolve("small.csv"), "--set", "data.evalPath=" + inputs.resolve("small.csv")),
                 runIn("run: a data file too small to evaluate is refused before pretraining", List.of("small.csv has 60 rows",
                         "data.evalFraction"), "--set", "data.source=csv", "--set", "data.path=" + inputs.resolve("small.csv")),
+                pretrain("fashion-mnist from a folder without its files", List.of("no-fashion-mnist" + java.io.File.separator
+                        + "train-images-idx3-ubyte.gz", "not found", "apt-get install dataset-fashion-mnist",
+                        "set data.path to a folder holding train-images-idx3-ubyte.gz"), "--set", "data.source=fashion-mnist",
+                        "--set", "data.path=" + inputs.resolve("no-fashion-mnist")),
+                pretrain("fashion-mnist class out of range", List.of("'data.classes'", "names class 10", "classes are 0..9",
+                        "e.g. 0,7,9"), "--set", "data.source=fashion-mnist", "--set", "data.classes=0,10"),
                 eval("a checkpoint of another task's shape", ckpt.resolve("wrong-task"), List.of("model.sftpg",
                         "samples of shape [2]", "task of shape [1, 8, 8]", "data.source=bars", "pretrain a model for this task")),
 
