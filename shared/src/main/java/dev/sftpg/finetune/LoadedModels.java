@@ -6,7 +6,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Network;
-import dev.sftpg.sampler.SamplerRecord;
+import dev.sftpg.sampler.Sampler;
 import dev.sftpg.train.Diffusion;
 import dev.sftpg.train.PretrainedModel;
 
@@ -83,7 +83,8 @@ public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape
         return pretrained == null ? finetunedName() : base + "," + finetunedName();
     }
 
-    public SamplerRecord sampler(String name) {
+    /** The sampler of that name: the fine-tuned policy's record for {@code sft-pg-S}, else any of {@link Diffusion#samplerByName}. */
+    public Sampler sampler(String name) {
         if (name.trim().startsWith("sft-pg")) {
             if (finetuned == null)
                 throw new IllegalArgumentException("sampler " + name + " needs a fine-tuned checkpoint; " + source + " is a pretrained model");
@@ -94,7 +95,7 @@ public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape
         if (pretrained == null)
             throw new IllegalArgumentException("sampler " + name + " uses the pretrained model, which is not at the path in "
                     + "finetune.pretrained of " + source + "; only " + finetunedName() + " can be evaluated here");
-        return diffusion.sampler(name);
+        return diffusion.samplerByName(name);
     }
 
     public Network network(String samplerName) {

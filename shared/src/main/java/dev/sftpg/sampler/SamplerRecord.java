@@ -1,5 +1,7 @@
 package dev.sftpg.sampler;
 
+import dev.sftpg.nn.Network;
+
 import java.util.Arrays;
 
 /**
@@ -13,7 +15,7 @@ import java.util.Arrays;
  * @param b    multiplier of the predicted noise
  * @param s    standard deviation of the added Gaussian noise (0 makes a step deterministic)
  */
-public record SamplerRecord(String name, double[] tau, double[] a, double[] b, double[] s) {
+public record SamplerRecord(String name, double[] tau, double[] a, double[] b, double[] s) implements Sampler {
 
     public SamplerRecord {
         int n = tau.length;
@@ -34,6 +36,18 @@ public record SamplerRecord(String name, double[] tau, double[] a, double[] b, d
     /** Number of network evaluations (steps) one sample costs. */
     public int steps() {
         return tau.length;
+    }
+
+    /** One network evaluation per step. */
+    @Override
+    public int nfe() {
+        return steps();
+    }
+
+    /** Runs the record with {@link TrajectorySampler#sampleFinal}. */
+    @Override
+    public float[] sampleFinal(Network net, int n, int batch, long seed) {
+        return TrajectorySampler.sampleFinal(net, this, n, batch, seed);
     }
 
     /** True when every step adds noise, which a policy log-probability needs. */

@@ -46,15 +46,34 @@ public final class TrajectorySampler {
 
     /** Samples in chunks of at most {@code batch} rows (bounded memory), returning the final points on the host. */
     public static float[] sampleFinal(Network net, SamplerRecord rec, int n, int batch, long seed) {
-        int dim = net.inputDim();
+        return inChunks(net.inputDim(), n, batch, seed, (rows, chunkSeed) -> sample(net, rec, rows, chunkSeed, false).last());
+    }
+
+    /** The final points of one chunk of {@code rows} rows, drawn from {@code seed}. */
+    @FunctionalInterface
+    interface Chunk {
+        INDArray run(int rows, long seed);
+    }
+
+    /**
+     * Runs {@code chunk} over chunks of at most {@code batch} rows, each seeded from one generator seeded with
+     * {@code seed}, and gathers their final points on the host: every sampler draws its batches the same way, so one
+     * seed starts them all from the same noise.
+     */
+    static float[] inChunks(int dim, int n, int batch, long seed, Chunk chunk) {
         float[] out = new float[n * dim];
         SplittableRandom seeds = new SplittableRandom(seed);
         for (int start = 0; start < n; start += batch) {
             int rows = Math.min(batch, n - start);
-            INDArray last = sample(net, rec, rows, seeds.nextLong(), false).last();
+            INDArray last = chunk.run(rows, seeds.nextLong());
             System.arraycopy(last.dup().data().asFloat(), 0, out, start * dim, rows * dim);
         }
         return out;
+    }
+
+    /** The starting noise x_0 of a chunk seeded with {@code seed}: the same rows {@link #sample} starts from. */
+    static INDArray startingNoise(long seed, int n, int dim) {
+        return gaussian(new SplittableRandom(seed), new float[n * dim], n, dim);
     }
 
     /**

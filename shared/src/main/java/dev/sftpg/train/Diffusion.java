@@ -7,8 +7,10 @@ import dev.sftpg.data.Samples;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.sampler.Ddpm;
+import dev.sftpg.sampler.DpmSolver;
 import dev.sftpg.sampler.FastDpm;
 import dev.sftpg.sampler.LogProbReduction;
+import dev.sftpg.sampler.Sampler;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.schedule.BetaSchedule;
 import dev.sftpg.schedule.NoiseSchedule;
@@ -24,6 +26,10 @@ import java.util.regex.Pattern;
  */
 public final class Diffusion {
     private static final Pattern SAMPLER_NAME = Pattern.compile("(ddpm|fastdpm|fastdpm-var|fastdpm-step|ddim)-(\\d+)");
+    private static final Pattern SOLVER_NAME = Pattern.compile("dpm-solver(-[123]|\\+\\+-2m)-(\\d+)(-time)?");
+    private static final String RECORD_FORMS = "ddpm-N, fastdpm-S, fastdpm-var-S, fastdpm-step-S, ddim-S";
+    private static final String SOLVER_FORMS = "dpm-solver-1-NFE, dpm-solver-2-NFE, dpm-solver-3-NFE, dpm-solver++-2m-NFE (steps uniform in "
+            + "log-SNR; add -time for steps uniform in time)";
 
     private final Config config;
     private final NoiseSchedule schedule;
@@ -77,14 +83,41 @@ public final class Diffusion {
     }
 
     /**
-     * A sampler by name: {@code ddpm-N} (ancestral; N must equal T), {@code fastdpm-S} (the preset's FastDPM
+     * Any sampler by name, for evaluation and sampling: a {@link #sampler record} or a DPM-Solver,
+     * {@code dpm-solver-K-NFE} (singlestep, order K = 1, 2 or 3, NFE network calls) or {@code dpm-solver++-2m-NFE}
+     * (multistep DPM-Solver++(2M)), with step times uniform in log-SNR, or in time with the suffix {@code -time}.
+     */
+    public Sampler samplerByName(String name) {
+        String key = name.trim().toLowerCase(Locale.ROOT);
+        Matcher m = SOLVER_NAME.matcher(key);
+        if (!m.matches()) {
+            if (!SAMPLER_NAME.matcher(key).matches())
+                throw new IllegalArgumentException("unknown sampler '" + name + "' (use " + RECORD_FORMS + ", " + SOLVER_FORMS + ")");
+            return sampler(name);
+        }
+        if (config.get(ConfigSchema.MODEL_KIND).equals("reference-toy"))
+            throw new IllegalArgumentException("sampler " + name + " needs continuous times, which model.kind=reference-toy cannot take");
+        int nfe = Integer.parseInt(m.group(2));
+        if (nfe < 1) throw new IllegalArgumentException("sampler " + name + " needs at least one network call");
+        DpmSolver.Spacing spacing = m.group(3) == null ? DpmSolver.Spacing.LOG_SNR : DpmSolver.Spacing.TIME_UNIFORM;
+        return m.group(1).equals("++-2m") ? DpmSolver.multistep(schedule, nfe, spacing)
+                : DpmSolver.singlestep(schedule, Integer.parseInt(m.group(1).substring(1)), nfe, spacing);
+    }
+
+    /**
+     * A sampler record by name: {@code ddpm-N} (ancestral; N must equal T), {@code fastdpm-S} (the preset's FastDPM
      * kind), {@code fastdpm-var-S}, {@code fastdpm-step-S}, {@code ddim-S} (eta = sampler.kappa for the policy
      * kind ddim, else 0).
      */
     public SamplerRecord sampler(String name) {
-        Matcher m = SAMPLER_NAME.matcher(name.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches())
-            throw new IllegalArgumentException("unknown sampler '" + name + "' (use ddpm-N, fastdpm-S, fastdpm-var-S, fastdpm-step-S or ddim-S)");
+        String key = name.trim().toLowerCase(Locale.ROOT);
+        Matcher m = SAMPLER_NAME.matcher(key);
+        if (!m.matches()) {
+            if (SOLVER_NAME.matcher(key).matches())
+                throw new IllegalArgumentException("sampler " + name + " is an ODE solver, not a per-step record: it can be "
+                        + "evaluated and sampled from but not fine-tuned (use " + RECORD_FORMS + ")");
+            throw new IllegalArgumentException("unknown sampler '" + name + "' (use " + RECORD_FORMS + ", " + SOLVER_FORMS + ")");
+        }
         String kind = m.group(1);
         int steps = Integer.parseInt(m.group(2));
         double kappa = config.get(ConfigSchema.SAMPLER_KAPPA);

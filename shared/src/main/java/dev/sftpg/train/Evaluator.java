@@ -8,8 +8,7 @@ import dev.sftpg.io.ProgressBar;
 import dev.sftpg.metrics.MeanStd;
 import dev.sftpg.metrics.MetricSuite;
 import dev.sftpg.nn.Network;
-import dev.sftpg.sampler.SamplerRecord;
-import dev.sftpg.sampler.TrajectorySampler;
+import dev.sftpg.sampler.Sampler;
 import dev.sftpg.task.Task;
 
 import java.io.PrintStream;
@@ -85,16 +84,17 @@ public final class Evaluator {
         return source.sample(n, 1_000_003L * (which + 1) + seed);
     }
 
-    public SamplerScore score(String name, Network net, SamplerRecord rec, PrintStream log) {
+    /** Scores {@code sampler} on {@code net} under {@code name}; its NFE is the sampler's. */
+    public SamplerScore score(String name, Network net, Sampler sampler, PrintStream log) {
         long start = System.nanoTime();
         double[][] values = new double[suite.metrics().size()][seeds];
         ProgressBar bar = log == null ? null : new ProgressBar("eval " + name, seeds, log);
         for (int s = 0; s < seeds; s++) {
-            Samples gen = new Samples(n, source.shape(), TrajectorySampler.sampleFinal(net, rec, n, batch, 7_919L * s + 17));
+            Samples gen = new Samples(n, source.shape(), sampler.sampleFinal(net, n, batch, 7_919L * s + 17));
             scoreInto(gen, s, values);
             if (bar != null) bar.update(s + 1, String.format("%s %.4f", suite.primary(), values[0][s]));
         }
-        SamplerScore score = summary(name, rec.steps(), values, start);
+        SamplerScore score = summary(name, sampler.nfe(), values, start);
         if (bar != null) bar.finish(String.format("%s %.4f", suite.primary(), score.primaryScore().mean()));
         return score;
     }

@@ -117,6 +117,33 @@ class CommandLineTest {
     }
 
     @Test
+    @Order(4)
+    void evalAndSampleTakeDpmSolversWithTheirNfe() throws Exception {
+        Run r = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "ddim-8,dpm-solver-3-10,dpm-solver++-2m-8,dpm-solver-2-9-time",
+                "--n", "200", "--seeds", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode samplers = new ObjectMapper().readTree(r.out()).get("samplers");
+        String[] names = {"ddim-8", "dpm-solver-3-10", "dpm-solver++-2m-8", "dpm-solver-2-9-time", "data"};
+        int[] nfe = {8, 10, 8, 9, 0};
+        for (int i = 0; i < names.length; i++) {
+            assertEquals(names[i], samplers.get(i).get("name").asText());
+            assertEquals(nfe[i], samplers.get(i).get("nfe").asInt(), names[i]);
+            assertTrue(Double.isFinite(samplers.get(i).get("swd").get("mean").asDouble()), names[i]);
+        }
+        Run table = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "fastdpm-10,dpm-solver++-2m-10", "--n", "200",
+                "--seeds", "1");
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().lines().anyMatch(l -> l.matches("dpm-solver\\+\\+-2m-10 +10 .*")), table.out());
+        Path csv = dir.resolve("dpm.csv");
+        assertEquals(0, run("sample", "--checkpoint", checkpoint.toString(), "--sampler", "dpm-solver-3-10", "--n", "120",
+                "--out", csv.toString()).code());
+        assertEquals(120, SamplesCsv.read(csv).n());
+        Run unknown = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "dpm-solver-5-10");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("dpm-solver++-2m-NFE"), unknown.err());
+    }
+
+    @Test
     void badConfigIsRefusedWithExitTwoBeforeAnyWork() {
         Path out = dir.resolve("never");
         Run r = run("pretrain", "--set", "pretrain.stpes=5", "--set", "pretrain.batchSize=0", "--out", out.toString());

@@ -15,7 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
-/** {@code sftpg eval}: compare samplers on a checkpoint with SWD, MMD and the sharpness ratio. */
+/**
+ * {@code sftpg eval}: compare samplers on a checkpoint with SWD, MMD and the sharpness ratio. Any sampler of
+ * {@link dev.sftpg.train.Diffusion#samplerByName} can be named, DPM-Solvers included; NFE is each one's network calls.
+ */
 final class EvalCommand {
     private final PrintStream out, err;
 
@@ -59,13 +62,14 @@ final class EvalCommand {
 
     private void printTable(List<Evaluator.SamplerScore> scores) {
         Evaluator.SamplerScore first = scores.get(0);
-        StringBuilder head = new StringBuilder(String.format("%-16s %6s", "sampler", "NFE"));
+        String nameColumn = "%-" + Math.max(16, scores.stream().mapToInt(s -> s.name().length()).max().orElse(0)) + "s %6s";
+        StringBuilder head = new StringBuilder(String.format(nameColumn, "sampler", "NFE"));
         for (String m : first.metrics().keySet())
             head.append(m.equals(first.primary()) ? String.format(" %22s", m.toUpperCase(java.util.Locale.ROOT) + " (mean +- std)")
                     : String.format(" %11s", m));
         out.println(head.append(String.format(" %9s", "time")));
         for (Evaluator.SamplerScore s : scores) {
-            StringBuilder row = new StringBuilder(String.format("%-16s %6s", s.name(), s.nfe() == 0 ? "-" : Integer.toString(s.nfe())));
+            StringBuilder row = new StringBuilder(String.format(nameColumn, s.name(), s.nfe() == 0 ? "-" : Integer.toString(s.nfe())));
             s.metrics().forEach((m, v) -> row.append(m.equals(s.primary()) ? String.format(" %13.4f +- %.4f", v.mean(), v.std())
                     : String.format(" %11.4g", v.mean())));
             out.println(row.append(String.format(" %8.1fs", s.seconds())));

@@ -5,8 +5,7 @@ import dev.sftpg.io.SamplesCsv;
 import dev.sftpg.io.Npy;
 import dev.sftpg.task.Task;
 import dev.sftpg.nn.Nd4jRuntime;
-import dev.sftpg.sampler.SamplerRecord;
-import dev.sftpg.sampler.TrajectorySampler;
+import dev.sftpg.sampler.Sampler;
 import dev.sftpg.finetune.LoadedModels;
 
 import java.io.PrintStream;
@@ -43,8 +42,8 @@ final class SampleCommand {
         int seed = args.intOption("seed", 0, 0);
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
-        SamplerRecord rec = model.sampler(samplerName);
-        Samples samples = new Samples(n, model.shape(), TrajectorySampler.sampleFinal(model.network(samplerName), rec, n, Math.min(n, 10_000), seed));
+        Sampler sampler = model.sampler(samplerName);
+        Samples samples = new Samples(n, model.shape(), sampler.sampleFinal(model.network(samplerName), n, Math.min(n, 10_000), seed));
         if (lower.endsWith(".csv")) {
             SamplesCsv.write(file, samples);
         } else if (lower.endsWith(".npy")) {
@@ -53,7 +52,7 @@ final class SampleCommand {
             if (!model.shape().isImage() && model.dim() < 2) throw new UsageException("sample: a PNG needs 2-D data; use --out file.csv");
             Task task = model.diffusion().task(); // the data drawn with the samples
             Samples data = task.data().evaluationSample(task.isImage() ? 64 : Math.max(n, 5000), 12345);
-            task.renderer().writePng(file, samples, data, samplerName + " (" + rec.steps() + " steps)", 800);
+            task.renderer().writePng(file, samples, data, samplerName + " (" + sampler.nfe() + " NFE)", 800);
         }
         out.printf("wrote %,d samples of %s to %s%n", n, samplerName, file);
         return Main.OK;
