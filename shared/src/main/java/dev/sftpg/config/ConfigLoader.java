@@ -108,6 +108,11 @@ public final class ConfigLoader {
                 && !values.get("sampler.kind").equals("fastdpm-step") && !values.get("sampler.kind").equals("ddim"))
             problems.add("config key 'model.kind': reference-toy takes integer steps only, so sampler.kind must be ddpm, "
                     + "fastdpm-step or ddim (FastDPM VAR uses continuous times; use model.kind=sinusoidal)");
+        try {
+            parseWidths((String) values.get("model.widths"));
+        } catch (IllegalArgumentException e) {
+            problems.add("config key 'model.widths': " + e.getMessage());
+        }
         if (((Integer) values.get("model.timeEmbedding")) % 2 != 0)
             problems.add("config key 'model.timeEmbedding': must be even, got " + values.get("model.timeEmbedding"));
 
@@ -216,5 +221,21 @@ public final class ConfigLoader {
 
     public static List<String> builtInPresets() {
         return List.of("swissroll", "swissroll-reference", "moons", "toy-images");
+    }
+
+    /** "16,32,32" as widths; refuses empty lists, non-numbers and widths below 1, naming an example. */
+    public static int[] parseWidths(String text) {
+        String[] parts = text.split(",");
+        int[] widths = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                widths[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a comma-separated list of widths (e.g. 16,32,32)");
+            }
+            if (widths[i] < 1 || widths[i] > 1024)
+                throw new IllegalArgumentException("width " + widths[i] + " is outside 1..1024 (e.g. 16,32,32)");
+        }
+        return widths;
     }
 }

@@ -87,8 +87,11 @@ public final class ConfigSchema {
 
     // ---- epsilon network
     public static final ConfigKey<String> MODEL_KIND = choice("model.kind", "sinusoidal",
-            "Noise-prediction network: 'sinusoidal' (continuous time features, any T) or 'reference-toy' "
-                    + "(the reference's per-step embedding MLP; integer steps only).", "sinusoidal", "reference-toy");
+            "Noise-prediction network: 'sinusoidal' (an MLP with continuous time features, any T), 'reference-toy' "
+                    + "(the reference's per-step embedding MLP; integer steps only) or 'unet' (a convolutional UNet for "
+                    + "images; model.widths sets its levels).", "sinusoidal", "reference-toy", "unet");
+    public static final ConfigKey<String> MODEL_WIDTHS = text("model.widths", "16,32,32",
+            "UNet channel width per resolution level, comma-separated; each level after the first halves the image.");
     public static final ConfigKey<Integer> MODEL_HIDDEN = positiveInt("model.hidden", 128, "Hidden layer width.");
     public static final ConfigKey<Integer> MODEL_LAYERS = intIn("model.layers", 3, 1, 16, "Number of hidden layers.");
     public static final ConfigKey<Integer> MODEL_TIME_EMBEDDING = intIn("model.timeEmbedding", 32, 2, 1024,
@@ -117,6 +120,8 @@ public final class ConfigSchema {
     // ---- pretraining (DDPM noise prediction)
     public static final ConfigKey<Integer> PRETRAIN_STEPS = positiveInt("pretrain.steps", 40_000,
             "Optimiser steps of DDPM pretraining.");
+    public static final ConfigKey<Integer> PRETRAIN_CHECKPOINT_EVERY = intIn("pretrain.checkpointEvery", 0, 0, Integer.MAX_VALUE,
+            "Publish the pretrained directory every this many steps, so `pretrain --resume` can go on after a stop; 0: at the end only.");
     public static final ConfigKey<Integer> PRETRAIN_BATCH = positiveInt("pretrain.batchSize", 128, "Pretraining batch size.");
     public static final ConfigKey<Double> PRETRAIN_LR = positive("pretrain.lr", 1e-3, "Pretraining learning rate.");
     public static final ConfigKey<String> PRETRAIN_OPTIMIZER = choice("pretrain.optimizer", "adam",

@@ -4,7 +4,6 @@ import dev.sftpg.checkpoint.CheckpointException;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.SampleShape;
-import dev.sftpg.nn.ConditionalMlp;
 import dev.sftpg.nn.Network;
 import dev.sftpg.sampler.Sampler;
 import dev.sftpg.train.Diffusion;
@@ -21,7 +20,7 @@ import java.util.stream.Stream;
  * run folder (its best checkpoint, else its latest). The fine-tuned policy is sampled as {@code sft-pg-S}; every
  * other sampler uses the pretrained network, so one table compares them all.
  */
-public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape, ConditionalMlp pretrained, ConditionalMlp finetuned,
+public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape, Network pretrained, Network finetuned,
                            long policyVersion, Path source) {
 
     public static LoadedModels load(Path path) {
@@ -33,7 +32,7 @@ public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape
         FinetuneCheckpoint ck = FinetuneCheckpoint.read(dir);
         Config config = ck.config();
         Path pretrainedDir = PretrainedModel.dirFor(config);
-        ConditionalMlp pretrained = null;
+        Network pretrained = null;
         SampleShape shape;
         Diffusion diffusion = new Diffusion(config);
         if (Files.isDirectory(pretrainedDir)) {
@@ -43,7 +42,7 @@ public record LoadedModels(Config config, Diffusion diffusion, SampleShape shape
         } else {
             shape = diffusion.task().shape();
         }
-        ConditionalMlp policy = diffusion.epsilonSpec(shape).build(0);
+        Network policy = diffusion.epsilonSpec(shape).build(0);
         float[] w = ck.tensor("policy.params");
         if (w.length != policy.parameters().size())
             throw new CheckpointException(dir.resolve(FinetuneCheckpoint.STATE_FILE), "holds " + w.length

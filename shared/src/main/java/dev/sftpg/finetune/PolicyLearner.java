@@ -1,6 +1,6 @@
 package dev.sftpg.finetune;
 
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.nn.Optimizer;
 import dev.sftpg.sampler.LogProbReduction;
 import dev.sftpg.sampler.SamplerRecord;
@@ -37,7 +37,7 @@ public final class PolicyLearner {
     private record Buffered(float[] states, int batch) {
     }
 
-    private final ConditionalMlp policy;
+    private final Network policy;
     private final SamplerRecord sampler;
     private final LogProbReduction reduction;
     private final Optimizer optimizer;
@@ -51,7 +51,7 @@ public final class PolicyLearner {
     private int tailFrom;
     private long version;
 
-    public PolicyLearner(ConditionalMlp policy, SamplerRecord sampler, LogProbReduction reduction, double lr, double clip,
+    public PolicyLearner(Network policy, SamplerRecord sampler, LogProbReduction reduction, double lr, double clip,
                          int minibatch, int minibatches, long seed) {
         this.policy = policy;
         this.sampler = sampler.requireStochastic();
@@ -100,7 +100,7 @@ public final class PolicyLearner {
         return version;
     }
 
-    public ConditionalMlp network() {
+    public Network network() {
         return policy;
     }
 

@@ -2,7 +2,7 @@ package dev.sftpg.finetune;
 
 import dev.sftpg.data.EpochSampler;
 import dev.sftpg.data.Samples;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 
 
 /**
@@ -23,7 +23,7 @@ public final class SftPgLoop {
     private final EpochSampler real;
     private long batches;
 
-    public SftPgLoop(SftPgSetup setup, ConditionalMlp pretrained, Samples data) {
+    public SftPgLoop(SftPgSetup setup, Network pretrained, Samples data) {
         this.setup = setup;
         this.critic = setup.critic();
         this.value = setup.value();

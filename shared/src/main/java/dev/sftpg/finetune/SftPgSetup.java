@@ -3,7 +3,7 @@ package dev.sftpg.finetune;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.SampleShape;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.task.Task;
@@ -77,7 +77,7 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
     }
 
     /** A policy learner starting from {@code pretrained}'s weights (the network itself is copied, not shared). */
-    public PolicyLearner policy(ConditionalMlp pretrained) {
+    public PolicyLearner policy(Network pretrained) {
         PolicyLearner p = new PolicyLearner(policyReplica(pretrained), sampler, diffusion.logProbReduction(), config.get(ConfigSchema.FINETUNE_LR),
                 config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
         p.schedule(this::policyLr);
@@ -91,8 +91,8 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
     }
 
     /** A rollout copy of the policy network (same architecture, weights set by the caller). */
-    public ConditionalMlp policyReplica(ConditionalMlp pretrained) {
-        ConditionalMlp net = pretrained.spec().build(0);
+    public Network policyReplica(Network pretrained) {
+        Network net = pretrained.spec().build(0);
         net.parameters().copyFrom(pretrained.parameters());
         return net;
     }

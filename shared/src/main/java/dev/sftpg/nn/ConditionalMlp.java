@@ -73,6 +73,7 @@ public final class ConditionalMlp implements Network {
         }
     }
 
+    @Override
     public MlpSpec spec() {
         return spec;
     }

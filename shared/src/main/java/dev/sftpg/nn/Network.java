@@ -20,6 +20,9 @@ public interface Network {
 
     ParameterStore parameters();
 
+    /** The architecture this network was built from (a fresh {@code spec().build(seed)} has the same layout). */
+    NetworkSpec spec();
+
     int inputDim();
 
     int outputDim();

@@ -10,6 +10,9 @@ import dev.sftpg.io.SampleRenderer;
 import dev.sftpg.metrics.MetricSuite;
 import dev.sftpg.nn.Activation;
 import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.NetworkSpec;
+import dev.sftpg.nn.conv.UNetSpec;
+import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.nn.TimeConditioning;
 
 import java.util.HashMap;
@@ -67,10 +70,19 @@ public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer
         return shape().isImage();
     }
 
-    /** The noise predictor for samples of {@code shape}, an MLP over the flattened sample. */
-    public static MlpSpec epsilonSpec(Config config, SampleShape shape, int diffusionSteps) {
+    /** The noise predictor for samples of {@code shape}: an MLP over the flattened sample, or a UNet for images. */
+    public static NetworkSpec epsilonSpec(Config config, SampleShape shape, int diffusionSteps) {
         int dim = shape.size();
         return switch (config.get(ConfigSchema.MODEL_KIND)) {
+            case "unet" -> {
+                if (!shape.isImage())
+                    throw new IllegalArgumentException("model.kind=unet needs images, but data.source="
+                            + config.get(ConfigSchema.DATA_SOURCE) + " gives samples of shape " + shape
+                            + "; use model.kind=sinusoidal for points");
+                int[] d = shape.dims();
+                yield new UNetSpec(d[0], d[1], d[2], ConfigLoader.parseWidths(config.get(ConfigSchema.MODEL_WIDTHS)),
+                        config.get(ConfigSchema.MODEL_TIME_EMBEDDING));
+            }
             case "reference-toy" -> new MlpSpec(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),
                     dim, Activation.SOFTPLUS, new TimeConditioning.OneHot(diffusionSteps), false, false, true);
             default -> MlpSpec.sinusoidalEpsilon(dim, config.get(ConfigSchema.MODEL_HIDDEN), config.get(ConfigSchema.MODEL_LAYERS),

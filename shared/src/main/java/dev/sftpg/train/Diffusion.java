@@ -5,7 +5,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.DataSource;
 import dev.sftpg.data.Samples;
 import dev.sftpg.data.SampleShape;
-import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.NetworkSpec;
 import dev.sftpg.sampler.Ddpm;
 import dev.sftpg.sampler.DpmSolver;
 import dev.sftpg.sampler.FastDpm;
@@ -58,7 +58,7 @@ public final class Diffusion {
     }
 
     /** The noise predictor for samples of {@code shape} (the task's; a checkpoint's metadata or the run says which). */
-    public MlpSpec epsilonSpec(SampleShape shape) {
+    public NetworkSpec epsilonSpec(SampleShape shape) {
         return Task.epsilonSpec(config, shape, schedule.steps());
     }
 

@@ -12,7 +12,7 @@ import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.io.AtomicFiles;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import java.util.Map;
  * A pretrained DDPM on disk: a directory with {@code config.json} (the full configuration that trained it) and
  * {@code model.sftpg} (raw and EMA weights, optimiser state, step), published atomically as a whole.
  */
-public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp network, SampleShape shape, long step) {
+public record PretrainedModel(Config config, Diffusion diffusion, Network network, SampleShape shape, long step) {
     public static final String CONFIG_FILE = "config.json";
     public static final String WEIGHTS_FILE = "model.sftpg";
     private static final String FORMAT = "sftpg-ddpm";
@@ -44,8 +44,14 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
      * Writes the checkpoint directory atomically (a crash leaves the previous one or none, never half of one).
      * {@code extraFiles} maps file names to text written beside the weights (e.g. the loss log).
      */
-    public static void save(Path dir, Config config, ConditionalMlp net, float[] ema, float[] optimizerState, long step,
+    public static void save(Path dir, Config config, Network net, float[] ema, float[] optimizerState, long step,
                             double finalLoss, Map<String, String> extraFiles) throws IOException {
+        save(dir, config, net, ema, optimizerState, step, finalLoss, null, extraFiles);
+    }
+
+    /** As above, keeping the loss curve in the weights file too, so a resumed run's log goes on from it. */
+    public static void save(Path dir, Config config, Network net, float[] ema, float[] optimizerState, long step,
+                            double finalLoss, double[] lossCurve, Map<String, String> extraFiles) throws IOException {
         ObjectNode meta = new ObjectMapper().createObjectNode();
         meta.put("format", FORMAT);
         meta.put("step", step);
@@ -62,6 +68,11 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
         tensors.add(Tensor.vector("params", net.parameters().toFloats()));
         if (ema != null) tensors.add(Tensor.vector("ema", ema));
         if (optimizerState != null) tensors.add(Tensor.vector("optimizer", optimizerState));
+        if (lossCurve != null) {
+            float[] curve = new float[lossCurve.length];
+            for (int i = 0; i < curve.length; i++) curve[i] = (float) lossCurve[i];
+            tensors.add(Tensor.vector("lossCurve", curve));
+        }
         AtomicFiles.writeDirectory(dir, tmp -> {
             Files.writeString(tmp.resolve(CONFIG_FILE), config.toJson());
             TensorFile.write(tmp.resolve(WEIGHTS_FILE), meta.toString(), tensors);
@@ -123,7 +134,7 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds a model of samples of shape " + shape + " but its "
                     + CONFIG_FILE + " describes a task of shape " + taskShape + " (data.source=" + config.get(ConfigSchema.DATA_SOURCE) + ")",
                     "restore the config.json written with these weights, or pretrain a model for this task", null);
-        ConditionalMlp net = diffusion.epsilonSpec(shape).build(0);
+        Network net = diffusion.epsilonSpec(shape).build(0);
         Tensor weights = contents.tensors().containsKey("ema") ? contents.tensor("ema") : contents.tensor("params");
         if (weights.data().length != net.parameters().size())
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds " + weights.data().length
@@ -136,6 +147,39 @@ public record PretrainedModel(Config config, Diffusion diffusion, ConditionalMlp
                     null);
         net.parameters().setFloats(weights.data());
         return new PretrainedModel(config, diffusion, net, shape, step);
+    }
+
+    /** Keys a resumed pretraining run may change: how long it goes on and how often it logs and checkpoints. */
+    private static final java.util.Set<String> RESUMABLE_CHANGES =
+            java.util.Set.of("pretrain.steps", "pretrain.logEvery", "pretrain.checkpointEvery");
+
+    /**
+     * The state {@code pretrain --resume} goes on from: raw weights, EMA, optimiser moments, step and loss curve. The
+     * configuration must equal the one the checkpoint was written with, but for the keys that say how long to train and
+     * how often to log or checkpoint.
+     */
+    public static Pretrainer.Start resumeState(Path dir, Config config) {
+        PretrainedModel model = load(dir);
+        java.util.List<String> changed = new java.util.ArrayList<>(model.config().differingKeys(config));
+        changed.removeAll(RESUMABLE_CHANGES);
+        if (!changed.isEmpty())
+            throw new CheckpointException(dir.resolve(CONFIG_FILE), "was written with other settings than this run's: "
+                    + String.join(", ", changed.stream().map(k -> k + " (" + model.config().values().get(k) + " there, "
+                    + config.values().get(k) + " here)").toList()),
+                    "resume with the configuration the checkpoint was trained with (only pretrain.steps, pretrain.logEvery "
+                            + "and pretrain.checkpointEvery may change), or pretrain afresh into another --out", null);
+        TensorFile.Contents contents = TensorFile.read(dir.resolve(WEIGHTS_FILE));
+        if (!contents.tensors().containsKey("optimizer"))
+            throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds no optimiser state, so training cannot go on from it",
+                    "pretrain afresh into another --out", null);
+        float[] ema = contents.tensors().containsKey("ema") ? contents.tensor("ema").data() : null;
+        double[] curve = null;
+        if (contents.tensors().containsKey("lossCurve")) {
+            float[] c = contents.tensor("lossCurve").data();
+            curve = new double[c.length];
+            for (int i = 0; i < c.length; i++) curve[i] = c[i];
+        }
+        return new Pretrainer.Start(contents.tensor("params").data(), ema, contents.tensor("optimizer").data(), model.step(), curve);
     }
 
     /** Values per sample. */

@@ -5,7 +5,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.EpochSampler;
 import dev.sftpg.data.Samples;
 import dev.sftpg.io.ProgressBar;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.nn.Ema;
 import dev.sftpg.nn.Optimizer;
 import dev.sftpg.schedule.NoiseSchedule;
@@ -25,8 +25,17 @@ import java.util.function.LongConsumer;
 public final class Pretrainer {
 
     /** The outcome: trained network, EMA weights (null when disabled), optimiser state and the loss curve. */
-    public record Result(ConditionalMlp network, float[] ema, float[] optimizerState, long steps, double finalLoss,
+    public record Result(Network network, float[] ema, float[] optimizerState, long steps, double finalLoss,
                          double[] lossCurve, int logEvery, double seconds) {
+    }
+
+    /** Where a resumed run starts: raw weights, EMA (null when disabled), optimiser state, step and loss curve so far. */
+    public record Start(float[] params, float[] ema, float[] optimizerState, long step, double[] lossCurve) {
+    }
+
+    /** Receives the state every {@code pretrain.checkpointEvery} steps, to publish a checkpoint a resume can start from. */
+    public interface CheckpointSink {
+        void save(Result soFar) throws java.io.IOException;
     }
 
     private final Config config;
@@ -40,6 +49,19 @@ public final class Pretrainer {
     }
 
     public Result run(PrintStream log, LongConsumer onStep) {
+        try {
+            return run(log, onStep, null, null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Trains from scratch, or from {@code resume} up to {@code pretrain.steps}. A resumed run restores weights, EMA and
+     * optimiser state exactly; its batches and noise are drawn afresh from (pretrain.seed, step), so it is not
+     * bit-identical to a run that was never interrupted.
+     */
+    public Result run(PrintStream log, LongConsumer onStep, Start resume, CheckpointSink sink) throws java.io.IOException {
         int steps = config.get(ConfigSchema.PRETRAIN_STEPS);
         int batch = config.get(ConfigSchema.PRETRAIN_BATCH);
         int logEvery = config.get(ConfigSchema.PRETRAIN_LOG_EVERY);
@@ -49,27 +71,45 @@ public final class Pretrainer {
         int bigT = schedule.steps();
         int dim = data.dim();
 
-        ConditionalMlp net = diffusion.epsilonSpec(data.shape()).build(config.get(ConfigSchema.MODEL_SEED));
+        int checkpointEvery = config.get(ConfigSchema.PRETRAIN_CHECKPOINT_EVERY);
+        Network net = diffusion.epsilonSpec(data.shape()).build(config.get(ConfigSchema.MODEL_SEED));
         Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.parse(config.get(ConfigSchema.PRETRAIN_OPTIMIZER)),
                 config.get(ConfigSchema.PRETRAIN_LR), config.get(ConfigSchema.PRETRAIN_GRAD_CLIP));
+        long first = 0;
+        if (resume != null) {
+            if (resume.step() >= steps)
+                throw new IllegalArgumentException("the checkpoint is at step " + resume.step() + ", not before pretrain.steps="
+                        + steps + "; raise pretrain.steps to train on");
+            net.parameters().setFloats(resume.params());
+            opt.restore(resume.optimizerState(), (int) resume.step());
+            first = resume.step();
+        }
         Ema ema = emaDecay > 0 ? new Ema(net.parameters(), emaDecay) : null;
+        if (ema != null && resume != null && resume.ema() != null) {
+            Network shadow = diffusion.epsilonSpec(data.shape()).build(0);
+            shadow.parameters().setFloats(resume.ema());
+            ema = new Ema(shadow.parameters(), emaDecay);
+        }
 
         float[] sqrtAbar = new float[bigT], sqrtOneMinus = new float[bigT];
         for (int t = 0; t < bigT; t++) {
             sqrtAbar[t] = (float) Math.sqrt(schedule.alphaBar(t));
             sqrtOneMinus[t] = (float) Math.sqrt(1 - schedule.alphaBar(t));
         }
-        SplittableRandom rng = new SplittableRandom(config.get(ConfigSchema.PRETRAIN_SEED));
+        long seed = config.get(ConfigSchema.PRETRAIN_SEED);
+        SplittableRandom rng = new SplittableRandom(first == 0 ? seed : seed * 1_000_003L + first);
         EpochSampler epochs = new EpochSampler(data, rng);
         float[] xHost = new float[batch * dim], epsHost = new float[batch * dim], tau = new float[batch];
         int[] t = new int[batch];
         INDArray diff = Nd4j.create(DataType.FLOAT, batch, dim);
         double[] curve = new double[(steps + logEvery - 1) / logEvery];
+        if (resume != null && resume.lossCurve() != null)
+            System.arraycopy(resume.lossCurve(), 0, curve, 0, Math.min(curve.length, resume.lossCurve().length));
         double windowLoss = 0, lastLoss = Double.NaN;
         int windowCount = 0;
         ProgressBar bar = new ProgressBar("pretrain", steps, log);
         long start = System.nanoTime();
-        for (int step = 0; step < steps; step++) {
+        for (int step = (int) first; step < steps; step++) {
             int half = batch / 2 + 1;
             for (int i = 0; i < batch; i++) {
                 int row = epochs.nextIndex();
@@ -106,7 +146,7 @@ public final class Pretrainer {
         bar.finish(String.format("loss %.4f, %.0f steps/s", lastLoss, steps / seconds));
         float[] emaWeights = null;
         if (ema != null) {
-            ConditionalMlp shadow = diffusion.epsilonSpec(data.shape()).build(0);
+            Network shadow = diffusion.epsilonSpec(data.shape()).build(0);
             ema.copyTo(shadow.parameters());
             emaWeights = shadow.parameters().toFloats();
         }

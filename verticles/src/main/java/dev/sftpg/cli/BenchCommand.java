@@ -11,7 +11,7 @@ import dev.sftpg.finetune.Rollout;
 import dev.sftpg.finetune.SftPgLoop;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.finetune.ValueLearner;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.nn.Optimizer;
 import dev.sftpg.sampler.SamplerRecord;
@@ -76,7 +76,7 @@ final class BenchCommand {
         int batch = config.get(finetune ? ConfigSchema.FINETUNE_BATCH : ConfigSchema.PRETRAIN_BATCH);
 
         // sftpg's side; for fine-tuning one loop, warmed up once and run on (as the twin's)
-        ConditionalMlp policy = diffusion.epsilonSpec(data.shape()).build(config.get(ConfigSchema.MODEL_SEED));
+        Network policy = diffusion.epsilonSpec(data.shape()).build(config.get(ConfigSchema.MODEL_SEED));
         Repeat sftpg;
         if (finetune) {
             SftPgLoop loop = new SftPgLoop(new SftPgSetup(config, data.shape()), policy, data);
@@ -135,7 +135,7 @@ final class BenchCommand {
     }
 
     /** What the twin needs to build the same networks and loops: the resolved config plus derived numbers. */
-    private static JsonObject twinSpec(Config config, Diffusion diffusion, Samples data, ConditionalMlp policy) {
+    private static JsonObject twinSpec(Config config, Diffusion diffusion, Samples data, Network policy) {
         JsonObject spec = new JsonObject().put("config", new JsonObject(config.toJson())).put("dim", data.dim());
         spec.put("alphaBar", new JsonArray(Arrays.stream(diffusion.schedule().alphaBars()).boxed().toList()));
         SamplerRecord rec = diffusion.policySampler();
@@ -265,7 +265,7 @@ final class BenchCommand {
     /** One pretraining step split as the breakdown's phases (host batch making is the Pretrainer's rest). */
     private void profilePretrain(Config config, Samples data) {
         int batch = config.get(ConfigSchema.PRETRAIN_BATCH);
-        ConditionalMlp net = new Diffusion(config).epsilonSpec(data.shape()).build(1);
+        Network net = new Diffusion(config).epsilonSpec(data.shape()).build(1);
         Optimizer opt = new Optimizer(net.parameters(), Optimizer.Kind.parse(config.get(ConfigSchema.PRETRAIN_OPTIMIZER)),
                 config.get(ConfigSchema.PRETRAIN_LR), config.get(ConfigSchema.PRETRAIN_GRAD_CLIP));
         double emaDecay = config.get(ConfigSchema.PRETRAIN_EMA);
@@ -313,7 +313,7 @@ final class BenchCommand {
     }
 
     /** One fine-tuning critic step split into the calls SftPgLoop makes, each timed. */
-    private void profileFinetune(Config config, Samples data, ConditionalMlp pretrained) {
+    private void profileFinetune(Config config, Samples data, Network pretrained) {
         SftPgSetup setup = new SftPgSetup(config, data.shape());
         CriticLearner critic = setup.critic();
         ValueLearner value = setup.value();

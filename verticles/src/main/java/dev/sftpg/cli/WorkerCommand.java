@@ -2,7 +2,7 @@ package dev.sftpg.cli;
 
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.finetune.SftPgSetup;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.messages.MessageCodecs;
@@ -63,7 +63,7 @@ final class WorkerCommand {
         });
         RunSpec spec = fetchRunSpec(vertx, clusterName, joinTimeout);
         SftPgSetup setup = spec.setup();
-        ConditionalMlp architecture = setup.diffusion().epsilonSpec(spec.shape()).build(0);
+        Network architecture = setup.diffusion().epsilonSpec(spec.shape()).build(0);
         String base = "w" + ProcessHandle.current().pid();
         CountDownLatch stopped = new CountDownLatch(1);
         CoordinatorWatch watch = new CoordinatorWatch(spec.runId(), reattachTimeout,
@@ -86,7 +86,7 @@ final class WorkerCommand {
                     "pass --http-port with a free port");
             err.printf("dashboard: %s  (control token: %s)%n", url, token);
         }
-        ConditionalMlp pretrained = roles.contains("generator")
+        Network pretrained = roles.contains("generator")
                 ? PretrainedModel.load(PretrainedModel.dirFor(spec.config())).network() : null;
         int firstNumber = (int) (ProcessHandle.current().pid() % 100_000) * 10 + 1;
         RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture, true);

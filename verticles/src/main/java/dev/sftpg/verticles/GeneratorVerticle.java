@@ -11,7 +11,7 @@ import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.messages.ScoreQuery;
 import dev.sftpg.messages.ScoreReply;
 import dev.sftpg.messages.TrajectoryBatch;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.bus.Requests;
@@ -38,7 +38,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
 
     private final SftPgSetup setup;
     private final GeneratorSettings settings;
-    private final ConditionalMlp pretrained;
+    private final Network pretrained;
     private final LearnerState initial;
     private final SerialQueue queue = new SerialQueue();
     private final Map<Long, Long> lagHistogram = new TreeMap<>();
@@ -49,11 +49,11 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private PolicyLearner.Update last;
 
     /** @param initial the state to start from (a resumed run), or null to start from the pretrained weights */
-    public GeneratorVerticle(SftPgSetup setup, ConditionalMlp pretrained, LearnerState initial) {
+    public GeneratorVerticle(SftPgSetup setup, Network pretrained, LearnerState initial) {
         this(setup, GeneratorSettings.from(setup.config(), null), pretrained, initial);
     }
 
-    public GeneratorVerticle(SftPgSetup setup, GeneratorSettings settings, ConditionalMlp pretrained, LearnerState initial) {
+    public GeneratorVerticle(SftPgSetup setup, GeneratorSettings settings, Network pretrained, LearnerState initial) {
         super("generator", "generator");
         this.setup = setup;
         this.settings = settings;

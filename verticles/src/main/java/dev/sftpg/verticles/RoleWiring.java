@@ -5,7 +5,7 @@ import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.checkpoint.LearnerState;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.verticles.coordinator.CoordinatorSettings;
 import dev.sftpg.verticles.coordinator.Evaluations;
 import io.vertx.core.Promise;
@@ -40,7 +40,7 @@ public final class RoleWiring {
      * the run), the network they start from, and whether a network between them and the run can be cut (a worker
      * process's): those re-attach after a silence of the run longer than {@code train.workerTimeout}.
      */
-    public record Rollouts(int count, IntFunction<String> id, IntUnaryOperator number, ConditionalMlp network, boolean remote) {
+    public record Rollouts(int count, IntFunction<String> id, IntUnaryOperator number, Network network, boolean remote) {
     }
 
     private final RunSpec spec;
@@ -70,9 +70,9 @@ public final class RoleWiring {
      * @param pretrained the pretrained network, whose architecture the evaluations use
      * @param resumed    the checkpoint a resumed run continues from, or null
      */
-    public CoordinatorVerticle coordinator(Path runDir, ConditionalMlp pretrained, Path pretrainedModelFile, JsonObject initial,
+    public CoordinatorVerticle coordinator(Path runDir, Network pretrained, Path pretrainedModelFile, JsonObject initial,
                                            Promise<JsonObject> finished, FinetuneCheckpoint resumed) {
-        ConditionalMlp evalNetwork = setup.policyReplica(pretrained);
+        Network evalNetwork = setup.policyReplica(pretrained);
         Samples plotData = setup.diffusion().trainingSet();
         return new CoordinatorVerticle(spec, CoordinatorSettings.from(spec.config()), runDir,
                 () -> new Evaluations(spec.config(), setup, evalNetwork, plotData, runDir),
@@ -85,7 +85,7 @@ public final class RoleWiring {
      *
      * @param pretrained the pretrained network the generator starts from; only needed when it is hosted here
      */
-    public List<Hosted> learners(List<String> roles, StartStates start, ConditionalMlp pretrained, Rollouts rollouts) throws Exception {
+    public List<Hosted> learners(List<String> roles, StartStates start, Network pretrained, Rollouts rollouts) throws Exception {
         List<Hosted> out = new ArrayList<>();
         LearnerSettings learner = LearnerSettings.from(spec.config());
         if (roles.contains("value"))

@@ -5,7 +5,7 @@ import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.Credit;
 import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.messages.TrajectoryBatch;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.bus.Requests;
@@ -25,9 +25,9 @@ public final class RolloutVerticle extends LearnerVerticle {
     /** A hello is answered when the generator is not held: a pause may last long. */
     private static final long HELLO_WAIT_MILLIS = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
     private final SftPgSetup setup;
-    private final ConditionalMlp architecture;
+    private final Network architecture;
     private final int index;
-    private ConditionalMlp policy;
+    private Network policy;
     private long version = -1, sequence, produced, incarnation = -1;
     private int credits;
     private boolean stopped, fetching, producing, attaching, attachFailed;
@@ -39,7 +39,7 @@ public final class RolloutVerticle extends LearnerVerticle {
      * @param index        worker number, part of every batch's noise seed (worker 0's are the single-thread loop's)
      */
     /** A worker that never re-attaches on a silence of its run (one JVM, nothing between them to cut). */
-    public RolloutVerticle(String workerId, int index, SftPgSetup setup, ConditionalMlp architecture) {
+    public RolloutVerticle(String workerId, int index, SftPgSetup setup, Network architecture) {
         this(workerId, index, setup, architecture, Long.MAX_VALUE);
     }
 
@@ -47,7 +47,7 @@ public final class RolloutVerticle extends LearnerVerticle {
      * @param lostAfterMillis {@code train.workerTimeout}: run heartbeats silent this long (a network cut) mean the
      *                        generator has declared this worker lost and waits for a new hello
      */
-    public RolloutVerticle(String workerId, int index, SftPgSetup setup, ConditionalMlp architecture, long lostAfterMillis) {
+    public RolloutVerticle(String workerId, int index, SftPgSetup setup, Network architecture, long lostAfterMillis) {
         super("rollout", workerId);
         this.lostAfterMillis = lostAfterMillis;
         this.setup = setup;

@@ -81,6 +81,7 @@ public final class UNet implements Network {
         mid2.bind(store);
     }
 
+    @Override
     public UNetSpec spec() {
         return spec;
     }

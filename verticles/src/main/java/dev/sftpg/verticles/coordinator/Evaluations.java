@@ -5,7 +5,7 @@ import dev.sftpg.data.Samples;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.messages.PolicyWeights;
 import dev.sftpg.metrics.MeanStd;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.sampler.TrajectorySampler;
 import dev.sftpg.task.Task;
 import dev.sftpg.train.Evaluator;
@@ -43,12 +43,12 @@ public final class Evaluations {
     private final Config config;
     private final SftPgSetup setup;
     private final Task task;
-    private final ConditionalMlp network;
+    private final Network network;
     private final Samples plotData;
     private final Path runDir;
 
     /** @param network a network of the policy's architecture, used only on the evaluating thread */
-    public Evaluations(Config config, SftPgSetup setup, ConditionalMlp network, Samples plotData, Path runDir) {
+    public Evaluations(Config config, SftPgSetup setup, Network network, Samples plotData, Path runDir) {
         this.config = config;
         this.setup = setup;
         this.task = setup.diffusion().task();
