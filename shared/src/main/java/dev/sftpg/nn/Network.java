@@ -20,8 +20,13 @@ public interface Network {
 
     ParameterStore parameters();
 
-    /** The architecture this network was built from (a fresh {@code spec().build(seed)} has the same layout). */
-    NetworkSpec spec();
+    /**
+     * The architecture this network was built from (a fresh {@code spec().build(seed)} has the same layout). Analytic
+     * stand-ins with no trainable architecture have none.
+     */
+    default NetworkSpec spec() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is not built from an architecture");
+    }
 
     int inputDim();
 

@@ -141,15 +141,22 @@ public final class Pretrainer {
             }
             if (onStep != null) onStep.accept(step + 1);
             bar.update(step + 1, Double.isNaN(lastLoss) ? "" : String.format("loss %.4f", lastLoss));
+            if (sink != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps)
+                sink.save(result(net, ema, opt, step + 1, lastLoss, java.util.Arrays.copyOf(curve, (step + 1) / logEvery), logEvery, start));
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        bar.finish(String.format("loss %.4f, %.0f steps/s", lastLoss, steps / seconds));
+        Result r = result(net, ema, opt, steps, lastLoss, curve, logEvery, start);
+        bar.finish(String.format("loss %.4f, %.1f steps/s", lastLoss, (steps - first) / r.seconds()));
+        return r;
+    }
+
+    private Result result(Network net, Ema ema, Optimizer opt, long step, double loss, double[] curve, int logEvery, long start) {
         float[] emaWeights = null;
         if (ema != null) {
             Network shadow = diffusion.epsilonSpec(data.shape()).build(0);
             ema.copyTo(shadow.parameters());
             emaWeights = shadow.parameters().toFloats();
         }
-        return new Result(net, emaWeights, opt.state().dup().data().asFloat(), steps, lastLoss, curve, logEvery, seconds);
+        return new Result(net, emaWeights, opt.state().dup().data().asFloat(), step, loss, curve, logEvery,
+                (System.nanoTime() - start) / 1e9);
     }
 }

@@ -4,7 +4,7 @@ import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.data.Samples;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.train.Diffusion;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ class SftPgLoopTest {
     private static final Config CONFIG = ConfigLoader.load("swissroll-reference",
             List.of("finetune.batchSize=32", "critic.hidden=32", "value.hidden=32", "model.hidden=16", "model.layers=2"), Map.of());
 
-    private static ConditionalMlp pretrained() {
+    private static Network pretrained() {
         return new Diffusion(CONFIG).epsilonSpec(SampleShape.vector(2)).build(3);
     }
 

@@ -3,7 +3,7 @@ package dev.sftpg.finetune;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
-import dev.sftpg.nn.ConditionalMlp;
+import dev.sftpg.nn.Network;
 import dev.sftpg.sampler.LogProbReduction;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.sampler.Trajectory;
@@ -28,13 +28,13 @@ class TailBaselineTest {
     private static final Diffusion DIFFUSION = new Diffusion(CONFIG);
     private static final SamplerRecord SAMPLER = DIFFUSION.policySampler();
 
-    private static PolicyLearner learner(ConditionalMlp net, double tailStd, int minibatch) {
+    private static PolicyLearner learner(Network net, double tailStd, int minibatch) {
         PolicyLearner p = new PolicyLearner(net, SAMPLER, LogProbReduction.SUM, 1e-4, 0, minibatch, 1, 5);
         p.tailBaseline(tailStd);
         return p;
     }
 
-    private static float[] states(ConditionalMlp net, int n, long seed) {
+    private static float[] states(Network net, int n, long seed) {
         Trajectory t = TrajectorySampler.sample(net, SAMPLER, n, seed, true);
         float[] out = new float[(SAMPLER.steps() + 1) * n * 2];
         for (int i = 0; i <= SAMPLER.steps(); i++)
@@ -44,7 +44,7 @@ class TailBaselineTest {
 
     @Test
     void theTailStartsWhereEveryRemainingStdIsSmall() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(1);
+        Network net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(1);
         assertEquals(0.00996, SAMPLER.s(8), 1e-4);
         assertEquals(0.0937, SAMPLER.s(7), 1e-3);
         assertEquals(10, learner(net, 0, 8).tailFrom(), "0: V everywhere");
@@ -58,7 +58,7 @@ class TailBaselineTest {
 
     @Test
     void tailContinuationsAreTheNoiseFreeChainOfEachTailRow() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(2);
+        Network net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(2);
         PolicyLearner p = learner(net, 0.095, 200);
         p.add(states(net, 40, 3), 40);
         PolicyLearner.Minibatch mb = p.drawMinibatches().get(0);
@@ -81,7 +81,7 @@ class TailBaselineTest {
 
     @Test
     void tailRowsTakeTheirContinuationScoreAsBaseline() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(4);
+        Network net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(4);
         PolicyLearner p = learner(net, 0.05, 100);
         p.add(states(net, 20, 6), 20);
         List<PolicyLearner.Minibatch> mbs = p.drawMinibatches();
@@ -99,7 +99,7 @@ class TailBaselineTest {
     /** On the near-deterministic steps the continuation's f removes almost all of the gradient's variance. */
     @Test
     void theContinuationBaselineCutsTheTailsVariance() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(7);
+        Network net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(7);
         int n = 4000, chunk = 100, chunks = n / chunk;
         PolicyLearner p = learner(net, 0.05, n * 10);
         p.add(states(net, n, 8), n);
@@ -134,7 +134,7 @@ class TailBaselineTest {
      */
     @Test
     void theContinuationDependsOnTheStateAloneSoTheGradientIsUnbiased() {
-        ConditionalMlp net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(9);
+        Network net = DIFFUSION.epsilonSpec(SampleShape.vector(2)).build(9);
         int pairs = 300, last = SAMPLER.steps() - 1;
         PolicyLearner p = learner(net, 0.05, 10);
         INDArray x = TrajectorySampler.sample(net, SAMPLER, pairs, 10, true).states()[last];
@@ -175,7 +175,7 @@ class TailBaselineTest {
         return Math.sin(3 * points[2 * row]) + points[2 * row + 1] * points[2 * row + 1];
     }
 
-    private static double[] gradient(ConditionalMlp net, float[] x, float[] xNext, int[] steps, float[] adv) {
+    private static double[] gradient(Network net, float[] x, float[] xNext, int[] steps, float[] adv) {
         net.parameters().zeroGrads();
         int n = steps.length;
         TransitionLogProb.policyGradient(net, SAMPLER, Nd4j.create(x, new long[]{n, 2}, DataType.FLOAT),
