@@ -63,7 +63,7 @@ class ShippedClassifierTest {
         Config config = ConfigLoader.load(null, List.of("data.source=fashion-mnist", "eval.fidClassifier=" + SHIPPED), Map.of());
         Task task = Task.of(config);
         MetricSuite suite = task.metrics();
-        assertEquals(List.of("fid", "swd", "mmd"), suite.names());
+        assertEquals(List.of("fid", "swd"), suite.names());
         Samples test = task.data().evaluationSample(10_000, 1);
         Samples train = task.data().sample(2000, 2);
         double fid = suite.metrics().get(0).score(train, test, null, 0);
