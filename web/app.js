@@ -62,7 +62,7 @@ let initial = null;
 function redraw() {
   for (const id of ['losses', 'policy', 'advantages'])
     for (const ds of charts[id].data.datasets) ds.data = series[ds.label] || [];
-  // the curve is the task's primary metric (SWD for points and for pixel vectors)
+  // the curve is the task's primary metric (SWD for points and bars, FID for fashion-mnist)
   const metric = (initial && initial.metric) || 'swd';
   const pts = evaluations.map(p => ({ x: p.generatorStep, y: p[metric] }));
   charts.swd.data.datasets[0].data = pts;

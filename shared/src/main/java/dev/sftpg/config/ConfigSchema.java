@@ -230,6 +230,21 @@ public final class ConfigSchema {
             "Random directions of the sliced Wasserstein distance.");
     public static final ConfigKey<Integer> EVAL_BATCH = positiveInt("eval.batch", 10_000,
             "Rows per network call while sampling for evaluation (bounds memory).");
+    public static final ConfigKey<String> EVAL_FID_CLASSIFIER = text("eval.fidClassifier", "models/fashion-mnist-classifier",
+            "Feature classifier directory of the fid metric (data.source=fashion-mnist), written by `sftpg classifier`; "
+                    + "a relative path is looked up in the working directory, then in the installation (SFTPG_HOME).");
+
+    // ---- the feature classifier of the fid metric (`sftpg classifier`)
+    public static final ConfigKey<Integer> CLASSIFIER_EPOCHS = intIn("classifier.epochs", 5, 1, 1000,
+            "Passes over the Fashion-MNIST training images (`classifier --epochs` sets it too).");
+    public static final ConfigKey<Integer> CLASSIFIER_BATCH = positiveInt("classifier.batchSize", 128, "Classifier training batch size.");
+    public static final ConfigKey<Double> CLASSIFIER_LR = positive("classifier.lr", 1e-3, "Classifier Adam learning rate.");
+    public static final ConfigKey<Integer> CLASSIFIER_SEED = intIn("classifier.seed", 0, 0, Integer.MAX_VALUE,
+            "Seed of the classifier's initialisation and of the order of its training images.");
+    public static final ConfigKey<Integer> CLASSIFIER_TRAIN_IMAGES = intIn("classifier.trainImages", 0, 0, Integer.MAX_VALUE,
+            "Train on the first this many training images (0: all 60,000); for quick trials, not for the shipped classifier.");
+    public static final ConfigKey<Double> CLASSIFIER_MIN_ACCURACY = number("classifier.minAccuracy", 0.9, 0.0, false, 1.0,
+            "Test accuracy below which `classifier` publishes nothing and fails: a weak classifier makes a weak yardstick.");
 
     /** All keys in documentation order. */
     public static List<ConfigKey<?>> keys() {
@@ -238,10 +253,12 @@ public final class ConfigSchema {
 
     /**
      * Whether a resumed run may change this key without {@code --force}: budgets, evaluation, checkpointing, fault
-     * handling, cluster and dashboard settings change how a run is operated, not what it computes.
+     * handling, cluster and dashboard settings change how a run is operated, not what it computes; the classifier keys
+     * only concern {@code sftpg classifier}.
      */
     public static boolean changeableOnResume(String name) {
-        return name.startsWith("train.") || name.startsWith("eval.") || name.startsWith("cluster.") || name.startsWith("dashboard.");
+        return name.startsWith("train.") || name.startsWith("eval.") || name.startsWith("cluster.") || name.startsWith("dashboard.")
+                || name.startsWith("classifier.");
     }
 
     public static ConfigKey<?> find(String name) {

@@ -5,7 +5,9 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.Bars;
 import dev.sftpg.data.DataSource;
 import dev.sftpg.data.DataSources;
+import dev.sftpg.data.FashionMnist;
 import dev.sftpg.data.SampleShape;
+import dev.sftpg.fid.Fid;
 import dev.sftpg.io.SampleRenderer;
 import dev.sftpg.metrics.MetricSuite;
 import dev.sftpg.nn.Activation;
@@ -28,10 +30,15 @@ import java.util.Map;
  */
 public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer) {
 
-    /** The task {@code data.source} names: bars and fashion-mnist are images, everything else points. */
+    /**
+     * The task {@code data.source} names: bars and fashion-mnist are images, everything else points. Fashion-MNIST
+     * is scored by FID in the feature space of the classifier {@code eval.fidClassifier} names, loaded at the first score.
+     */
     public static Task of(Config config) {
         DataSource source = DataSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
         int projections = config.get(ConfigSchema.EVAL_PROJECTIONS);
+        if (source instanceof FashionMnist)
+            return new Task(source, MetricSuite.fashionMnist(Fid.metric(config), projections), SampleRenderer.IMAGE_GRID);
         if (source.shape().isImage())
             return new Task(source, MetricSuite.images(projections, source instanceof Bars b ? b : null), SampleRenderer.IMAGE_GRID);
         return new Task(source, MetricSuite.points(projections), SampleRenderer.SCATTER);

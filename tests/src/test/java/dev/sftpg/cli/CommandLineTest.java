@@ -209,4 +209,30 @@ class CommandLineTest {
         assertEquals(0, resolved.code());
         assertTrue(resolved.out().contains("\"steps\" : 7"), resolved.out());
     }
+    @Test
+    void classifierPublishesOnlyAnAccurateEnoughClassifierWithItsProvenance() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(dev.sftpg.data.FashionMnist.DEFAULT_FOLDER),
+                "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
+        Path out = dir.resolve("models").resolve("clf");
+        String[] quick = {"classifier", "--out", out.toString(), "--epochs", "1", "--set", "classifier.trainImages=600"};
+        Run weak = run(concat(quick, "--set", "classifier.minAccuracy=0.99"));
+        assertEquals(1, weak.code(), weak.err());
+        assertTrue(weak.err().contains("below classifier.minAccuracy 99.00%") && weak.err().contains("nothing was written"), weak.err());
+        assertFalse(java.nio.file.Files.exists(out), "nothing published");
+
+        Run ok = run(concat(quick, "--set", "classifier.minAccuracy=0"));
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.err().contains("epoch 1/1: train loss ") && ok.err().contains("FID floor (first 10,000 training images"), ok.err());
+        assertTrue(ok.out().startsWith("classifier: test accuracy "), ok.out());
+        var meta = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("classifier.json").toFile());
+        String sha = dev.sftpg.fid.FidClassifier.sha256(out.resolve("classifier.sftpg"));
+        assertEquals(sha, meta.get("weightsSha256").asText());
+        assertTrue(ok.out().contains(sha), ok.out());
+        assertEquals(600, meta.get("training").get("trainImages").asInt());
+        assertTrue(meta.get("testAccuracy").asDouble() > 0.3 && meta.get("trainTestFidFloor").asDouble() > 0, meta.toString());
+        String readme = java.nio.file.Files.readString(out.resolve("README.md"));
+        assertTrue(readme.contains("./sftpg classifier --out " + out + " --epochs 1 --set classifier.trainImages=600 --set classifier.minAccuracy=0")
+                && readme.contains(sha), readme);
+        assertEquals(meta.get("testAccuracy").asDouble(), dev.sftpg.fid.Fid.load(out.toString()).metadata().get("testAccuracy").asDouble());
+    }
 }

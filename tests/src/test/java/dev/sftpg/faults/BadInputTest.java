@@ -203,6 +203,16 @@ class BadInputTest {
                         "--set", "data.path=" + inputs.resolve("no-fashion-mnist")),
                 pretrain("fashion-mnist class out of range", List.of("'data.classes'", "names class 10", "classes are 0..9",
                         "e.g. 0,7,9"), "--set", "data.source=fashion-mnist", "--set", "data.classes=0,10"),
+                runIn("run: fashion-mnist without the fid metric's classifier", List.of("no feature classifier directory|apt-get install "
+                        + "dataset-fashion-mnist", "sftpg classifier --out|data.path"), "--set", "data.source=fashion-mnist",
+                        "--set", "eval.fidClassifier=" + inputs.resolve("no-classifier")),
+                classifier("epochs 0", List.of("--epochs must be an integer >= 1", "'0'"), "--epochs", "0"),
+                classifier("unknown option", List.of("unknown option --epoch", "did you mean --epochs"), "--epoch", "3"),
+                classifier("a subset of the classes", List.of("all ten classes", "leave data.classes empty"),
+                        "--set", "data.source=fashion-mnist", "--set", "data.classes=0,7"),
+                classifier("without the data", List.of("no-fashion-mnist", "not found", "apt-get install dataset-fashion-mnist"),
+                        "--set", "data.path=" + inputs.resolve("no-fashion-mnist")),
+                classifier("learning rate 0", List.of("'classifier.lr'", "out of range", "> 0"), "--set", "classifier.lr=0"),
                 eval("a checkpoint of another task's shape", ckpt.resolve("wrong-task"), List.of("model.sftpg",
                         "samples of shape [2]", "task of shape [1, 8, 8]", "data.source=bars", "pretrain a model for this task")),
 
@@ -257,6 +267,11 @@ class BadInputTest {
                 "give a file name such as"));
         assertRefusedClearly("sample --out below a file", run(List.of("sample", "--checkpoint", good.toString(), "--sampler",
                 "fastdpm-10", "--n", "50", "--out", file.resolve("s.csv").toString())), 2, List.of("is a file, not a directory"));
+
+        assertRefusedClearly("classifier --out a folder of other files", run(List.of("classifier", "--out", folder.toString())), 2,
+                List.of(folder.toString(), "holds other files, not a feature classifier", "give a new directory"));
+        assertRefusedClearly("classifier --out a file", run(List.of("classifier", "--out", file.toString())), 2,
+                List.of(file.toString(), "is a file", "give a directory"));
 
         assertEquals("keep me", Files.readString(note));
         assertEquals("keep me too", Files.readString(file));
@@ -317,6 +332,13 @@ class BadInputTest {
         args.addAll(List.of(extra));
         args.addAll(List.of("--out", out.toString()));
         return new Case("pretrain: " + description, args, 2, out, says);
+    }
+
+    private static Case classifier(String description, List<String> says, String... extra) {
+        Path out = freshOutput("classifier");
+        List<String> args = new ArrayList<>(List.of("classifier", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return new Case("classifier: " + description, args, 2, out, says);
     }
 
     private static Case csv(String description, String file, List<String> says) {

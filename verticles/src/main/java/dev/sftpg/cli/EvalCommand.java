@@ -2,6 +2,7 @@ package dev.sftpg.cli;
 
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.fid.Fid;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.train.Evaluator;
 import dev.sftpg.finetune.LoadedModels;
@@ -33,6 +34,7 @@ final class EvalCommand {
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
         Config config = model.config();
+        Fid.requireClassifier(config);
         List<String> samplers = Arrays.stream((args.get("samplers") != null ? args.get("samplers")
                 : model.defaultSamplers()).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         if (samplers.isEmpty()) throw new UsageException("eval: --samplers lists no sampler");
@@ -74,6 +76,8 @@ final class EvalCommand {
                     : String.format(" %11.4g", v.mean())));
             out.println(row.append(String.format(" %8.1fs", s.seconds())));
         }
-        out.println("(data = a draw of the training distribution scored the same way: the floor. Sharpness 1.0 is perfect.)");
+        out.println("(data = a draw of the training distribution scored the same way: the floor."
+                + (first.metrics().containsKey("sharpness") ? " Sharpness 1.0 is perfect." : "")
+                + (first.metrics().containsKey("fid") ? " FID is measured in the feature space of eval.fidClassifier." : "") + ")");
     }
 }

@@ -26,8 +26,10 @@ public final class Main {
                         [--cluster HOST[:PORT],...] [--port P] [--bind ADDR] [--public-host ADDR] [--bus-port P]
                                                                    join a running cluster (on this or another machine) with more roles
               pretrain  --config F [--set k=v ...] [--out DIR]     train the DDPM by noise prediction
+              classifier [--out DIR] [--epochs N] [--set k=v ...]  train the Fashion-MNIST feature classifier of the fid
+                                                                   metric (default --out models/fashion-mnist-classifier)
               eval      --checkpoint DIR [--samplers a,b] [--n N] [--seeds K] [--json]
-                                                                   compare samplers (SWD, MMD, sharpness)
+                                                                   compare samplers with the task's metrics
               sample    --checkpoint DIR --sampler NAME --n N --out FILE.csv|FILE.png [--seed S]
               config    [--config F] [--set k=v ...] [--keys]      print the resolved config, or every key
               bench     [--config F] [--set k=v ...] [--finetune] [--steps N] [--repeats R] [--threads K] [--profile]
@@ -49,7 +51,7 @@ public final class Main {
     }
 
     /** Every command, in the order the usage text lists them. */
-    static final List<String> COMMANDS = List.of("run", "worker", "pretrain", "eval", "sample", "config", "bench", "help");
+    static final List<String> COMMANDS = List.of("run", "worker", "pretrain", "classifier", "eval", "sample", "config", "bench", "help");
 
     static String helpHint(String command) {
         return "Run `sftpg help` for usage.";
@@ -86,6 +88,7 @@ public final class Main {
         try {
             return switch (command) {
                 case "pretrain" -> new PretrainCommand(out, err).run(args);
+                case "classifier" -> new ClassifierCommand(out, err).run(args);
                 case "eval" -> new EvalCommand(out, err).run(args);
                 case "sample" -> new SampleCommand(out, err).run(args);
                 case "config" -> new ConfigCommand(out, err).run(args);

@@ -3,6 +3,7 @@ package dev.sftpg.cli;
 import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.fid.Fid;
 import dev.sftpg.finetune.FinetuneCheckpoint;
 import dev.sftpg.finetune.SftPgSetup;
 import dev.sftpg.io.AtomicFiles;
@@ -182,6 +183,7 @@ final class RunCommand {
         Diffusion diffusion = new Diffusion(config);
         diffusion.policySampler().requireStochastic();
         diffusion.task();
+        Fid.requireClassifier(config); // the fid metric's classifier, which every evaluation of fashion-mnist needs
         String runId = resume != null ? resume.runId() : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                 + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 4);
         Path runDir = resume != null ? resume.runDir() : args.get("run-dir") != null ? Path.of(args.get("run-dir"))

@@ -14,18 +14,18 @@ import java.util.function.BiConsumer;
  * (oneDNN-accelerated in the default build). Weights are stored [out, in, k, k] as in PyTorch and initialised
  * like {@code nn.Conv2d}, so a checkpoint reads the same way in both.
  */
-final class Conv2d implements Layer {
+public final class Conv2d implements Layer {
     private final String name;
     private final int in, out, kernel, stride, pad;
     private final Scratch scratch = new Scratch();
     private INDArray w, b, dw, db;
     private INDArray input;
 
-    Conv2d(ParameterStore.Builder params, String name, int in, int out, int kernel, int stride) {
+    public Conv2d(ParameterStore.Builder params, String name, int in, int out, int kernel, int stride) {
         this(params, name, in, out, kernel, stride, Init.torchLinearDefault((long) in * kernel * kernel));
     }
 
-    Conv2d(ParameterStore.Builder params, String name, int in, int out, int kernel, int stride,
+    public Conv2d(ParameterStore.Builder params, String name, int in, int out, int kernel, int stride,
            BiConsumer<INDArray, Random> weightInit) {
         this.name = name;
         this.in = in;
@@ -45,7 +45,8 @@ final class Conv2d implements Layer {
         db = store.grad(name + ".b");
     }
 
-    private long outSize(long size) {
+    /** The output side for an input side of {@code size}: padding k/2 keeps it at stride 1 and halves it (rounding up) at 2. */
+    public long outSize(long size) {
         return (size + 2L * pad - kernel) / stride + 1;
     }
 

@@ -5,12 +5,12 @@ import dev.sftpg.nn.ParameterStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A fully connected layer on [B, in] rows, initialised like PyTorch's {@code nn.Linear}. */
-final class Dense implements Layer {
+public final class Dense implements Layer {
     private final String name;
     private final int in, out;
     private INDArray w, b, dw, db, input;
 
-    Dense(ParameterStore.Builder params, String name, int in, int out) {
+    public Dense(ParameterStore.Builder params, String name, int in, int out) {
         this.name = name;
         this.in = in;
         this.out = out;

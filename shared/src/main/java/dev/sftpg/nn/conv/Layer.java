@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link ParameterStore.Builder} when constructed and takes views of them in {@link #bind}; {@code forward} keeps
  * what {@code backward} needs, and {@code backward} adds parameter gradients to the store and returns d(loss)/d(input).
  */
-interface Layer {
+public interface Layer {
 
     void bind(ParameterStore store);
 

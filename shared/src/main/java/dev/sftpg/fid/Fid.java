@@ -1,0 +1,63 @@
+package dev.sftpg.fid;
+
+import dev.sftpg.config.Config;
+import dev.sftpg.config.ConfigSchema;
+import dev.sftpg.metrics.Metric;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * The {@code fid} metric: the Fréchet distance between Gaussians fitted to the feature-layer activations of a
+ * trained image classifier ({@link FidClassifier}) on generated images and on the evaluation draw. Inception
+ * features need ImageNet-sized colour images and weights from the network; a classifier of the data set itself gives
+ * the same kind of statistic in that data set's own feature space (so values are comparable between runs here, not
+ * with published Inception FIDs).
+ */
+public final class Fid {
+    /** The command that trains the shipped classifier, for messages. */
+    public static final String TRAIN_COMMAND = "sftpg classifier --out ";
+
+    private Fid() {
+    }
+
+    /** The metric over {@code classifier}, obtained when first needed (so processes that never evaluate never load it). */
+    public static Metric metric(Supplier<FidClassifier> classifier) {
+        return new Metric("fid", (generated, data, fresh, seed) -> classifier.get().fid(generated, data));
+    }
+
+    /** The metric over the classifier {@code eval.fidClassifier} names, loaded at its first score. */
+    public static Metric metric(Config config) {
+        String configured = config.get(ConfigSchema.EVAL_FID_CLASSIFIER);
+        return metric(() -> load(configured));
+    }
+
+    /**
+     * Loads the classifier now when {@code config}'s task scores by fid (data.source=fashion-mnist), so that a command
+     * that will evaluate stops before any work when it is missing, with the message of {@link #load}.
+     */
+    public static void requireClassifier(Config config) {
+        if ("fashion-mnist".equals(config.get(ConfigSchema.DATA_SOURCE))) load(config.get(ConfigSchema.EVAL_FID_CLASSIFIER));
+    }
+
+    /** The classifier {@code configured} names ({@link #resolve}), or a checkpoint problem naming the train command. */
+    public static FidClassifier load(String configured) {
+        Path dir = resolve(configured);
+        return FidClassifier.load(dir, "train it with `" + TRAIN_COMMAND + dir + "` (a few minutes per epoch), or set "
+                + ConfigSchema.EVAL_FID_CLASSIFIER.name() + " to a directory that holds one (the project ships "
+                + ConfigSchema.EVAL_FID_CLASSIFIER.defaultValue() + ")");
+    }
+
+    /**
+     * Where a configured classifier directory is: an absolute path as it is; a relative one against the working
+     * directory, else against the installation ({@code SFTPG_HOME}, which the launcher sets) when it is there.
+     */
+    public static Path resolve(String configured) {
+        Path p = Path.of(configured);
+        if (p.isAbsolute() || Files.exists(p)) return p;
+        String home = System.getenv("SFTPG_HOME");
+        if (home != null && !home.isBlank() && Files.exists(Path.of(home).resolve(p))) return Path.of(home).resolve(p);
+        return p;
+    }
+}
