@@ -38,4 +38,22 @@ public interface DataSource {
     default Samples evaluationSample(int n, long seed) {
         return sample(n, seed);
     }
+
+    /**
+     * The closed interval every value of a data sample lies in, as {lo, hi}, or null when the data is unbounded. Generated
+     * samples are clipped to it before they are scored or written (as an image is when it is saved), so a sampler's
+     * overshoot past black or white costs it nothing beyond the clipping.
+     */
+    default double[] valueRange() {
+        return null;
+    }
+
+    /** {@code generated} clipped to {@link #valueRange()}, or as it is when the data is unbounded. */
+    default Samples clipToRange(Samples generated) {
+        double[] r = valueRange();
+        if (r == null) return generated;
+        float[] v = generated.values().clone();
+        for (int i = 0; i < v.length; i++) v[i] = (float) Math.min(r[1], Math.max(r[0], v[i]));
+        return new Samples(generated.n(), generated.shape(), v);
+    }
 }

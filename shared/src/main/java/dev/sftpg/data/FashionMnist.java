@@ -215,6 +215,11 @@ public final class FashionMnist implements DataSource {
     }
 
     @Override
+    public double[] valueRange() {
+        return new double[]{-1, 1};
+    }
+
+    @Override
     public SampleShape shape() {
         return SampleShape.image(1, SIDE, SIDE);
     }

@@ -90,7 +90,7 @@ public final class Evaluator {
         double[][] values = new double[suite.metrics().size()][seeds];
         ProgressBar bar = log == null ? null : new ProgressBar("eval " + name, seeds, log);
         for (int s = 0; s < seeds; s++) {
-            Samples gen = new Samples(n, source.shape(), sampler.sampleFinal(net, n, batch, 7_919L * s + 17));
+            Samples gen = source.clipToRange(new Samples(n, source.shape(), sampler.sampleFinal(net, n, batch, 7_919L * s + 17)));
             scoreInto(gen, s, values);
             if (bar != null) bar.update(s + 1, String.format("%s %.4f", suite.primary(), values[0][s]));
         }

@@ -43,7 +43,9 @@ final class SampleCommand {
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
         Sampler sampler = model.sampler(samplerName);
-        Samples samples = new Samples(n, model.shape(), sampler.sampleFinal(model.network(samplerName), n, Math.min(n, 10_000), seed));
+        int batch = Math.min(n, model.config().get(dev.sftpg.config.ConfigSchema.EVAL_BATCH));
+        Samples samples = new Samples(n, model.shape(), sampler.sampleFinal(model.network(samplerName), n, batch, seed));
+        if (model.shape().isImage()) samples = model.diffusion().task().data().clipToRange(samples); // points never read the data here
         if (lower.endsWith(".csv")) {
             SamplesCsv.write(file, samples);
         } else if (lower.endsWith(".npy")) {
