@@ -169,7 +169,7 @@ class FashionMnistTest {
                 Map.of()));
         assertTrue(task.isImage());
         assertEquals(SampleShape.image(1, 28, 28), task.shape());
-        assertEquals(List.of("swd", "mmd", "sharpness"), task.metrics().names());
+        assertEquals(List.of("fid", "swd"), task.metrics().names());
         assertArrayEquals(new int[]{0, 7, 9}, ((FashionMnist) task.data()).classes());
     }
 
