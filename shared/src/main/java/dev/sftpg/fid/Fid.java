@@ -41,23 +41,11 @@ public final class Fid {
         if ("fashion-mnist".equals(config.get(ConfigSchema.DATA_SOURCE))) load(config.get(ConfigSchema.EVAL_FID_CLASSIFIER));
     }
 
-    /** The classifier {@code configured} names ({@link #resolve}), or a checkpoint problem naming the train command. */
+    /** The classifier {@code configured} names (see {@link dev.sftpg.io.InstalledFiles#resolve}), or a checkpoint problem naming the train command. */
     public static FidClassifier load(String configured) {
-        Path dir = resolve(configured);
+        Path dir = dev.sftpg.io.InstalledFiles.resolve(configured);
         return FidClassifier.load(dir, "train it with `" + TRAIN_COMMAND + dir + "` (a few minutes per epoch), or set "
                 + ConfigSchema.EVAL_FID_CLASSIFIER.name() + " to a directory that holds one (the project ships "
                 + ConfigSchema.EVAL_FID_CLASSIFIER.defaultValue() + ")");
-    }
-
-    /**
-     * Where a configured classifier directory is: an absolute path as it is; a relative one against the working
-     * directory, else against the installation ({@code SFTPG_HOME}, which the launcher sets) when it is there.
-     */
-    public static Path resolve(String configured) {
-        Path p = Path.of(configured);
-        if (p.isAbsolute() || Files.exists(p)) return p;
-        String home = System.getenv("SFTPG_HOME");
-        if (home != null && !home.isBlank() && Files.exists(Path.of(home).resolve(p))) return Path.of(home).resolve(p);
-        return p;
     }
 }

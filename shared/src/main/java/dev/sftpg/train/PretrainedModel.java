@@ -37,7 +37,7 @@ public record PretrainedModel(Config config, Diffusion diffusion, Network networ
     /** The pretrained model a fine-tuning run starts from: {@code finetune.pretrained}, else {@link #defaultDir}. */
     public static Path dirFor(Config config) {
         String configured = config.get(dev.sftpg.config.ConfigSchema.FINETUNE_PRETRAINED);
-        return configured.isEmpty() ? defaultDir(config) : Path.of(configured);
+        return configured.isEmpty() ? defaultDir(config) : dev.sftpg.io.InstalledFiles.resolve(configured);
     }
 
     /**
