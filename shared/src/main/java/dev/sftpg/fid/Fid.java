@@ -4,7 +4,6 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.metrics.Metric;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 
