@@ -2,10 +2,14 @@ package dev.sftpg.nn.conv;
 
 import dev.sftpg.nn.ParameterStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** SiLU (swish), x * sigmoid(x); its derivative is s (1 + x (1 - s)) with s = sigmoid(x). */
+/**
+ * SiLU (swish), x * sigmoid(x); its derivative is s (1 + x (1 - s)) with s = sigmoid(x). The sigmoid is taken as
+ * (1 + tanh(x / 2)) / 2: libnd4j's {@code tanh} op runs on oneDNN's vectorised kernel, about ten times faster than
+ * its sigmoid (and swish) transforms, which evaluate exp one element at a time.
+ */
 final class Silu implements Layer {
     private final Scratch scratch = new Scratch();
     private INDArray input, sigmoid;
@@ -18,7 +22,9 @@ final class Silu implements Layer {
     public INDArray forward(INDArray x) {
         input = x;
         sigmoid = scratch.like("sigmoid", x);
-        Nd4j.exec(new Sigmoid(x, sigmoid));
+        x.mul(0.5, sigmoid);
+        Nd4j.exec(DynamicCustomOp.builder("tanh").addInputs(sigmoid).addOutputs(sigmoid).build());
+        sigmoid.muli(0.5).addi(0.5);
         return x.mul(sigmoid, scratch.like("y", x));
     }
 
