@@ -1,0 +1,162 @@
+package dev.sftpg.nn.conv;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Fused loops over the native memory of c-ordered float arrays, in SIMD through the (incubating) Vector API: the
+ * group statistics, the per-row affine map and SiLU that libnd4j can only do as several ops, each a pass over
+ * memory (a group's sum and sum of squares here is one read; libnd4j's reductions are not vectorised). Arrays are
+ * addressed as rows of equal length, row r at element r * rowLength. Load this class only when
+ * {@link Simd#AVAILABLE}: without the module on the JVM's command line its linking fails.
+ */
+final class FloatKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private FloatKernels() {
+    }
+
+    /** Whether the kernels can address {@code a}: float, elements packed in c order. */
+    static boolean fits(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
+    }
+
+    private static ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().order(ORDER);
+    }
+
+    private static int base(INDArray a) {
+        return Math.toIntExact(a.offset() * Float.BYTES);
+    }
+
+    /**
+     * Per row of {@code x}: the mean into {@code mean} and 1 / sqrt(variance + eps) into {@code invStd}, the
+     * variance (biased, as normalisation uses it) taken from the centred values in a second pass.
+     */
+    static void moments(INDArray x, int rows, int n, double eps, double[] mean, double[] invStd) {
+        ByteBuffer xb = bytes(x);
+        int x0 = base(x), bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int o = x0 + r * n * Float.BYTES;
+            FloatVector s = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += LANES) s = s.add(FloatVector.fromByteBuffer(F, xb, o + i * Float.BYTES, ORDER));
+            double sum = s.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += xb.getFloat(o + i * Float.BYTES);
+            float m = (float) (sum / n);
+            FloatVector mv = FloatVector.broadcast(F, m), q = FloatVector.zero(F);
+            for (i = 0; i < bound; i += LANES) {
+                FloatVector d = FloatVector.fromByteBuffer(F, xb, o + i * Float.BYTES, ORDER).sub(mv);
+                q = d.fma(d, q);
+            }
+            double sq = q.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                double d = xb.getFloat(o + i * Float.BYTES) - m;
+                sq += d * d;
+            }
+            mean[r] = m;
+            invStd[r] = 1 / Math.sqrt(sq / n + eps);
+        }
+    }
+
+    /** y = x * scale[r] + shift[r] along each row r. */
+    static void affine(INDArray x, INDArray y, int rows, int n, float[] scale, float[] shift) {
+        ByteBuffer xb = bytes(x), yb = bytes(y);
+        int x0 = base(x), y0 = base(y), bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int ox = x0 + r * n * Float.BYTES, oy = y0 + r * n * Float.BYTES;
+            FloatVector a = FloatVector.broadcast(F, scale[r]), b = FloatVector.broadcast(F, shift[r]);
+            int i = 0;
+            for (; i < bound; i += LANES)
+                FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER).fma(a, b).intoByteBuffer(yb, oy + i * Float.BYTES, ORDER);
+            for (; i < n; i++) yb.putFloat(oy + i * Float.BYTES, xb.getFloat(ox + i * Float.BYTES) * scale[r] + shift[r]);
+        }
+    }
+
+    /** Per row r: sumDy[r] = sum of dy, sumDyX[r] = sum of dy * (x - centre[r]). */
+    static void rowSums(INDArray dy, INDArray x, int rows, int n, float[] centre, double[] sumDy, double[] sumDyX) {
+        ByteBuffer db = bytes(dy), xb = bytes(x);
+        int d0 = base(dy), x0 = base(x), bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES;
+            FloatVector c = FloatVector.broadcast(F, centre[r]), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                FloatVector g = FloatVector.fromByteBuffer(F, db, od + i * Float.BYTES, ORDER);
+                s1 = s1.add(g);
+                s2 = FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER).sub(c).fma(g, s2);
+            }
+            double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                float g = db.getFloat(od + i * Float.BYTES);
+                a += g;
+                b += g * (xb.getFloat(ox + i * Float.BYTES) - centre[r]);
+            }
+            sumDy[r] = a;
+            sumDyX[r] = b;
+        }
+    }
+
+    /** dx = dy * a[r] + x * b[r] + c[r] along each row r. */
+    static void combine(INDArray dy, INDArray x, INDArray dx, int rows, int n, float[] a, float[] b, float[] c) {
+        ByteBuffer db = bytes(dy), xb = bytes(x), ob = bytes(dx);
+        int d0 = base(dy), x0 = base(x), o0 = base(dx), bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES, oo = o0 + r * n * Float.BYTES;
+            FloatVector av = FloatVector.broadcast(F, a[r]), bv = FloatVector.broadcast(F, b[r]), cv = FloatVector.broadcast(F, c[r]);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                FloatVector g = FloatVector.fromByteBuffer(F, db, od + i * Float.BYTES, ORDER);
+                FloatVector v = FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER);
+                g.fma(av, v.fma(bv, cv)).intoByteBuffer(ob, oo + i * Float.BYTES, ORDER);
+            }
+            for (; i < n; i++)
+                ob.putFloat(oo + i * Float.BYTES, db.getFloat(od + i * Float.BYTES) * a[r] + (xb.getFloat(ox + i * Float.BYTES) * b[r] + c[r]));
+        }
+    }
+
+    /** y = x * s and s = sigmoid(x) = 1 / (1 + exp(-x)), over all elements. */
+    static void silu(INDArray x, INDArray y, INDArray s) {
+        ByteBuffer xb = bytes(x), yb = bytes(y), sb = bytes(s);
+        int x0 = base(x), y0 = base(y), s0 = base(s), n = (int) x.length(), bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
+            FloatVector sig = one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+            sig.intoByteBuffer(sb, s0 + i * Float.BYTES, ORDER);
+            v.mul(sig).intoByteBuffer(yb, y0 + i * Float.BYTES, ORDER);
+        }
+        for (; i < n; i++) {
+            float v = xb.getFloat(x0 + i * Float.BYTES), sig = (float) (1 / (1 + Math.exp(-v)));
+            sb.putFloat(s0 + i * Float.BYTES, sig);
+            yb.putFloat(y0 + i * Float.BYTES, v * sig);
+        }
+    }
+
+    /** dx = dy * s (1 + x (1 - s)), s = sigmoid(x) as {@link #silu} kept it. */
+    static void siluBackward(INDArray dy, INDArray x, INDArray s, INDArray dx) {
+        ByteBuffer db = bytes(dy), xb = bytes(x), sb = bytes(s), ob = bytes(dx);
+        int d0 = base(dy), x0 = base(x), s0 = base(s), o0 = base(dx), n = (int) x.length(), bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector sig = FloatVector.fromByteBuffer(F, sb, s0 + i * Float.BYTES, ORDER);
+            FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
+            FloatVector g = FloatVector.fromByteBuffer(F, db, d0 + i * Float.BYTES, ORDER);
+            v.mul(one.sub(sig)).add(one).mul(sig).mul(g).intoByteBuffer(ob, o0 + i * Float.BYTES, ORDER);
+        }
+        for (; i < n; i++) {
+            float sig = sb.getFloat(s0 + i * Float.BYTES), v = xb.getFloat(x0 + i * Float.BYTES);
+            ob.putFloat(o0 + i * Float.BYTES, (v * (1 - sig) + 1) * sig * db.getFloat(d0 + i * Float.BYTES));
+        }
+    }
+}
