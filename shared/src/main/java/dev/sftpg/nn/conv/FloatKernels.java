@@ -13,15 +13,22 @@ import java.nio.ByteOrder;
  * Fused loops over the native memory of c-ordered float arrays, in SIMD through the (incubating) Vector API: the
  * group statistics, the per-row affine map and SiLU that libnd4j can only do as several ops, each a pass over
  * memory (a group's sum and sum of squares here is one read; libnd4j's reductions are not vectorised). Arrays are
- * addressed as rows of equal length, row r at element r * rowLength. Load this class only when
- * {@link Simd#AVAILABLE}: without the module on the JVM's command line its linking fails.
+ * addressed as rows of equal length, row r at element r * rowLength; rows are split over {@link Parallel}'s threads.
+ * Load this class only when {@link Simd#AVAILABLE}: without the module on the JVM's command line its linking fails.
  */
 final class FloatKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
+    /** Element-wise loops split into chunks of this many elements (a multiple of any vector length). */
+    private static final int CHUNK = 1 << 12;
+
     private FloatKernels() {
+    }
+
+    private static int chunks(int n) {
+        return (n + CHUNK - 1) / CHUNK;
     }
 
     /** Whether the kernels can address {@code a}: float, elements packed in c order. */
@@ -43,8 +50,13 @@ final class FloatKernels {
      */
     static void moments(INDArray x, int rows, int n, double eps, double[] mean, double[] invStd) {
         ByteBuffer xb = bytes(x);
-        int x0 = base(x), bound = F.loopBound(n);
-        for (int r = 0; r < rows; r++) {
+        int x0 = base(x);
+        Parallel.rows(rows, n, (from, to) -> moments(xb, x0, from, to, n, eps, mean, invStd));
+    }
+
+    private static void moments(ByteBuffer xb, int x0, int from, int to, int n, double eps, double[] mean, double[] invStd) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
             int o = x0 + r * n * Float.BYTES;
             FloatVector s = FloatVector.zero(F);
             int i = 0;
@@ -70,8 +82,13 @@ final class FloatKernels {
     /** y = x * scale[r] + shift[r] along each row r. */
     static void affine(INDArray x, INDArray y, int rows, int n, float[] scale, float[] shift) {
         ByteBuffer xb = bytes(x), yb = bytes(y);
-        int x0 = base(x), y0 = base(y), bound = F.loopBound(n);
-        for (int r = 0; r < rows; r++) {
+        int x0 = base(x), y0 = base(y);
+        Parallel.rows(rows, n, (from, to) -> affine(xb, x0, yb, y0, from, to, n, scale, shift));
+    }
+
+    private static void affine(ByteBuffer xb, int x0, ByteBuffer yb, int y0, int from, int to, int n, float[] scale, float[] shift) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
             int ox = x0 + r * n * Float.BYTES, oy = y0 + r * n * Float.BYTES;
             FloatVector a = FloatVector.broadcast(F, scale[r]), b = FloatVector.broadcast(F, shift[r]);
             int i = 0;
@@ -84,8 +101,14 @@ final class FloatKernels {
     /** Per row r: sumDy[r] = sum of dy, sumDyX[r] = sum of dy * (x - centre[r]). */
     static void rowSums(INDArray dy, INDArray x, int rows, int n, float[] centre, double[] sumDy, double[] sumDyX) {
         ByteBuffer db = bytes(dy), xb = bytes(x);
-        int d0 = base(dy), x0 = base(x), bound = F.loopBound(n);
-        for (int r = 0; r < rows; r++) {
+        int d0 = base(dy), x0 = base(x);
+        Parallel.rows(rows, 2L * n, (from, to) -> rowSums(db, d0, xb, x0, from, to, n, centre, sumDy, sumDyX));
+    }
+
+    private static void rowSums(ByteBuffer db, int d0, ByteBuffer xb, int x0, int from, int to, int n, float[] centre,
+                                double[] sumDy, double[] sumDyX) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
             int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES;
             FloatVector c = FloatVector.broadcast(F, centre[r]), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
             int i = 0;
@@ -108,8 +131,14 @@ final class FloatKernels {
     /** dx = dy * a[r] + x * b[r] + c[r] along each row r. */
     static void combine(INDArray dy, INDArray x, INDArray dx, int rows, int n, float[] a, float[] b, float[] c) {
         ByteBuffer db = bytes(dy), xb = bytes(x), ob = bytes(dx);
-        int d0 = base(dy), x0 = base(x), o0 = base(dx), bound = F.loopBound(n);
-        for (int r = 0; r < rows; r++) {
+        int d0 = base(dy), x0 = base(x), o0 = base(dx);
+        Parallel.rows(rows, 3L * n, (from, to) -> combine(db, d0, xb, x0, ob, o0, from, to, n, a, b, c));
+    }
+
+    private static void combine(ByteBuffer db, int d0, ByteBuffer xb, int x0, ByteBuffer ob, int o0, int from, int to, int n,
+                                float[] a, float[] b, float[] c) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
             int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES, oo = o0 + r * n * Float.BYTES;
             FloatVector av = FloatVector.broadcast(F, a[r]), bv = FloatVector.broadcast(F, b[r]), cv = FloatVector.broadcast(F, c[r]);
             int i = 0;
@@ -126,9 +155,14 @@ final class FloatKernels {
     /** y = x * s and s = sigmoid(x) = 1 / (1 + exp(-x)), over all elements. */
     static void silu(INDArray x, INDArray y, INDArray s) {
         ByteBuffer xb = bytes(x), yb = bytes(y), sb = bytes(s);
-        int x0 = base(x), y0 = base(y), s0 = base(s), n = (int) x.length(), bound = F.loopBound(n);
+        int x0 = base(x), y0 = base(y), s0 = base(s), n = Math.toIntExact(x.length());
+        Parallel.rows(chunks(n), CHUNK, (from, to) -> silu(xb, x0, yb, y0, sb, s0, from * CHUNK, Math.min(n, to * CHUNK)));
+    }
+
+    private static void silu(ByteBuffer xb, int x0, ByteBuffer yb, int y0, ByteBuffer sb, int s0, int from, int n) {
+        int bound = from + F.loopBound(n - from);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int i = 0;
+        int i = from;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
             FloatVector sig = one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
@@ -145,9 +179,15 @@ final class FloatKernels {
     /** dx = dy * s (1 + x (1 - s)), s = sigmoid(x) as {@link #silu} kept it. */
     static void siluBackward(INDArray dy, INDArray x, INDArray s, INDArray dx) {
         ByteBuffer db = bytes(dy), xb = bytes(x), sb = bytes(s), ob = bytes(dx);
-        int d0 = base(dy), x0 = base(x), s0 = base(s), o0 = base(dx), n = (int) x.length(), bound = F.loopBound(n);
+        int d0 = base(dy), x0 = base(x), s0 = base(s), o0 = base(dx), n = Math.toIntExact(x.length());
+        Parallel.rows(chunks(n), CHUNK, (from, to) -> siluBackward(db, d0, xb, x0, sb, s0, ob, o0, from * CHUNK, Math.min(n, to * CHUNK)));
+    }
+
+    private static void siluBackward(ByteBuffer db, int d0, ByteBuffer xb, int x0, ByteBuffer sb, int s0, ByteBuffer ob, int o0,
+                                     int from, int n) {
+        int bound = from + F.loopBound(n - from);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int i = 0;
+        int i = from;
         for (; i < bound; i += LANES) {
             FloatVector sig = FloatVector.fromByteBuffer(F, sb, s0 + i * Float.BYTES, ORDER);
             FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
