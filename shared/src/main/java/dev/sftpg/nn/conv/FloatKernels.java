@@ -199,4 +199,64 @@ final class FloatKernels {
             ob.putFloat(o0 + i * Float.BYTES, (v * (1 - sig) + 1) * sig * db.getFloat(d0 + i * Float.BYTES));
         }
     }
+    /**
+     * The taps' shifted sums: for each sample b and output channel o, y[b, o, Y, X] += planes[b, t, Y + dy, X + dx]
+     * over the tap t = (o * k + ky) * k + kx, shift (dy, dx) = (ky - pad, kx - pad), where the neighbour lies in
+     * the h x w image.
+     */
+    static void shiftAdd(INDArray planes, INDArray y, int batch, int out, int k, int pad, int h, int w) {
+        ByteBuffer pb = bytes(planes), yb = bytes(y);
+        int p0 = base(planes), y0 = base(y), plane = h * w;
+        Parallel.rows(batch, (long) out * k * k * plane, (from, to) -> {
+            for (int b = from; b < to; b++)
+                for (int o = 0; o < out; o++) {
+                    int target = y0 + ((b * out + o) * plane) * Float.BYTES;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int dy = ky - pad, dx = kx - pad, t = (o * k + ky) * k + kx;
+                            int source = p0 + ((b * out * k * k + t) * plane) * Float.BYTES;
+                            int r0 = Math.max(0, -dy), r1 = Math.min(h, h - dy), c0 = Math.max(0, -dx), c1 = Math.min(w, w - dx);
+                            for (int r = r0; r < r1; r++)
+                                addRow(pb, source + ((r + dy) * w + c0 + dx) * Float.BYTES, yb, target + (r * w + c0) * Float.BYTES, c1 - c0);
+                        }
+                }
+        });
+    }
+
+    /** The gradient of {@link #shiftAdd}'s planes: dPlanes[b, t, Y + dy, X + dx] = dy[b, o, Y, X], zero where no pixel maps. */
+    static void shiftGather(INDArray dy, INDArray dPlanes, int batch, int out, int k, int pad, int h, int w) {
+        ByteBuffer gb = bytes(dy), pb = bytes(dPlanes);
+        int g0 = base(dy), p0 = base(dPlanes), plane = h * w;
+        Parallel.rows(batch, (long) out * k * k * plane, (from, to) -> {
+            for (int b = from; b < to; b++)
+                for (int o = 0; o < out; o++) {
+                    int source = g0 + ((b * out + o) * plane) * Float.BYTES;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int sy = ky - pad, sx = kx - pad, t = (o * k + ky) * k + kx;
+                            int target = p0 + ((b * out * k * k + t) * plane) * Float.BYTES;
+                            for (int i = 0; i < plane; i++) pb.putFloat(target + i * Float.BYTES, 0f);
+                            int r0 = Math.max(0, -sy), r1 = Math.min(h, h - sy), c0 = Math.max(0, -sx), c1 = Math.min(w, w - sx);
+                            for (int r = r0; r < r1; r++)
+                                copyRow(gb, source + (r * w + c0) * Float.BYTES, pb, target + ((r + sy) * w + c0 + sx) * Float.BYTES, c1 - c0);
+                        }
+                }
+        });
+    }
+
+    /** to[i] += from[i] for n floats at the given byte offsets. */
+    private static void addRow(ByteBuffer from, int f, ByteBuffer to, int t, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES)
+            FloatVector.fromByteBuffer(F, to, t + i * Float.BYTES, ORDER).add(FloatVector.fromByteBuffer(F, from, f + i * Float.BYTES, ORDER))
+                    .intoByteBuffer(to, t + i * Float.BYTES, ORDER);
+        for (; i < n; i++) to.putFloat(t + i * Float.BYTES, to.getFloat(t + i * Float.BYTES) + from.getFloat(f + i * Float.BYTES));
+    }
+
+    private static void copyRow(ByteBuffer from, int f, ByteBuffer to, int t, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES)
+            FloatVector.fromByteBuffer(F, from, f + i * Float.BYTES, ORDER).intoByteBuffer(to, t + i * Float.BYTES, ORDER);
+        for (; i < n; i++) to.putFloat(t + i * Float.BYTES, from.getFloat(f + i * Float.BYTES));
+    }
 }
