@@ -20,9 +20,27 @@ public final class Nd4jRuntime {
         configured = true;
     }
 
+    /**
+     * Threads for image work, chosen by the command: libnd4j's master threads (element-wise ops over whole batches
+     * of feature maps) and the UNet layers' fused loops ({@link dev.sftpg.nn.conv.Parallel}), at most the OpenMP
+     * threads the process started with. OMP_NUM_THREADS, read once when the native libraries load, also sizes
+     * oneDNN's convolutions, so the launcher has to set it. The 2-D networks keep {@link #configure()}'s one thread:
+     * their small ops cost more to hand to a second thread than to run.
+     *
+     * @return the threads granted
+     */
+    public static synchronized int configureForImages(int threads) {
+        configure();
+        int granted = Math.max(1, Math.min(threads, Nd4j.getEnvironment().maxThreads()));
+        Nd4j.getEnvironment().setMaxMasterThreads(granted);
+        dev.sftpg.nn.conv.Parallel.setThreads(granted);
+        return granted;
+    }
+
     /** One line naming the backend and thread settings, for start-up logs. */
     public static String describe() {
         String omp = System.getenv("OMP_NUM_THREADS");
-        return Nd4j.getBackend().getClass().getSimpleName() + ", OMP_NUM_THREADS=" + (omp == null ? "unset" : omp);
+        return Nd4j.getBackend().getClass().getSimpleName() + ", OMP_NUM_THREADS=" + (omp == null ? "unset" : omp)
+                + ", libnd4j master threads " + Nd4j.getEnvironment().maxMasterThreads();
     }
 }

@@ -14,6 +14,7 @@ import dev.sftpg.finetune.ValueLearner;
 import dev.sftpg.nn.Network;
 import dev.sftpg.nn.Nd4jRuntime;
 import dev.sftpg.nn.Optimizer;
+import dev.sftpg.nn.conv.UNetSpec;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.train.Diffusion;
 import dev.sftpg.train.Pretrainer;
@@ -45,7 +46,9 @@ import java.util.Set;
  * Pretraining: optimiser steps/s of the DDPM noise-prediction loop. {@code --finetune}: critic steps/s of SFT-PG
  * in one thread ({@link SftPgLoop}: rollout, value step, critic step, a policy update every nCritic batches), the
  * twin running the same loop. Without {@code /usr/bin/python3} and torch it says so and prints sftpg's figures only.
- * {@code --profile} adds an instrumented pass: time per phase and ND4J op calls per step.
+ * {@code --profile} adds an instrumented pass: time per phase and ND4J op calls per step. {@code --unet}: the image
+ * UNet's training and forward images/s ({@link UNetBench}) against {@code bench/unet_twin.py}, the same network
+ * layer for layer, which checks its parameter count and its outputs against sftpg's before it times anything.
  */
 final class BenchCommand {
     private final PrintStream out, err;
@@ -60,8 +63,10 @@ final class BenchCommand {
     }
 
     int run(String[] argv) throws IOException, InterruptedException {
-        Args args = Args.parse("bench", argv, 1, Set.of("config", "steps", "repeats", "twin", "python", "threads", "twin-spec"),
-                Set.of("finetune", "no-twin", "profile"));
+        Args args = Args.parse("bench", argv, 1, Set.of("config", "steps", "repeats", "twin", "python", "threads", "twin-spec", "widths"),
+                Set.of("finetune", "no-twin", "profile", "unet"));
+        if (args.flag("unet")) return runUnet(args);
+        if (args.get("widths") != null) throw new UsageException("bench: --widths belongs to --unet");
         boolean finetune = args.flag("finetune");
         int steps = args.intOption("steps", finetune ? 250 : 2000, 1);
         int repeats = args.intOption("repeats", 5, 1);
@@ -134,6 +139,82 @@ final class BenchCommand {
         return Main.OK;
     }
 
+    /**
+     * {@code bench --unet}: the image UNet's training images/s (batch 64) and forward images/s (batch 256, one
+     * sampler step per image) against {@code bench/unet_twin.py}, alternately, medians and ratios.
+     */
+    private int runUnet(Args args) throws IOException, InterruptedException {
+        if (args.flag("finetune") || args.flag("profile") || args.get("config") != null || !args.sets().isEmpty())
+            throw new UsageException("bench --unet takes --widths, --steps, --repeats, --threads, --no-twin, --python, --twin, --twin-spec");
+        int[] widths;
+        try {
+            widths = Arrays.stream(args.get("widths") == null ? new String[]{"16", "32", "32"} : args.get("widths").split(","))
+                    .map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new UsageException("bench: --widths takes channel counts per level, e.g. --widths 16,32,32");
+        }
+        int steps = args.intOption("steps", 10, 1), forwards = Math.max(2, steps / 2);
+        int repeats = args.intOption("repeats", 5, 1);
+        int threads = args.intOption("threads", 1, 1);
+        int trainBatch = 64, forwardBatch = 256;
+        int granted = Nd4jRuntime.configureForImages(threads);
+        if (granted < threads)
+            err.printf("sftpg gets %d thread(s), not --threads %d: the process started with OMP_NUM_THREADS=%s (the launcher "
+                    + "sets it from --threads unless the environment already does)%n", granted, threads, System.getenv("OMP_NUM_THREADS"));
+        UNetSpec spec;
+        try {
+            spec = new UNetSpec(1, 28, 28, widths, 32);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("bench: " + e.getMessage());
+        }
+        UNetBench sftpg = new UNetBench(spec, trainBatch, forwardBatch, 1);
+        if (args.get("twin-spec") != null) {
+            Files.writeString(Path.of(args.get("twin-spec")), sftpg.twinSpec().encode());
+            err.println("wrote the twin's spec to " + args.get("twin-spec"));
+            return Main.OK;
+        }
+        Twin twin = args.flag("no-twin") ? null : Twin.start(args.get("python"), args.get("twin"), "unet_twin.py", sftpg.twinSpec(), err,
+                "--steps", Integer.toString(steps), "--forwards", Integer.toString(forwards), "--threads", Integer.toString(threads),
+                "--train-batch", Integer.toString(trainBatch), "--forward-batch", Integer.toString(forwardBatch));
+        double[] mineTrain = new double[repeats], mineFwd = new double[repeats];
+        double[] theirTrain = new double[twin == null ? 0 : repeats], theirFwd = new double[twin == null ? 0 : repeats];
+        try {
+            err.printf("bench unet %s, %,d parameters: %d training steps of %d and %d forwards of %d images x %d repeats after a warm-up%s; sftpg: %s%n",
+                    spec, sftpg.parameters(), steps, trainBatch, forwards, forwardBatch, repeats,
+                    twin == null ? "" : ", alternating with the twin (" + twin.description + ")", Nd4jRuntime.describe());
+            sftpg.train(Math.max(1, steps / 4));
+            sftpg.forward(Math.max(1, forwards / 4));
+            for (int r = 0; r < repeats; r++) {
+                mineTrain[r] = sftpg.train(steps);
+                if (twin != null) theirTrain[r] = twin.run("train");
+                mineFwd[r] = sftpg.forward(forwards);
+                if (twin != null) theirFwd[r] = twin.run("forward");
+                err.printf("  repeat %d: train sftpg %.1f%s images/s; forward sftpg %.1f%s images/s%n", r + 1, mineTrain[r],
+                        twin == null ? "" : String.format(", twin %.1f", theirTrain[r]), mineFwd[r],
+                        twin == null ? "" : String.format(", twin %.1f", theirFwd[r]));
+            }
+        } finally {
+            if (twin != null) twin.close();
+        }
+        out.printf("unet throughput (%s, %,d parameters), %d repeats%s; sftpg: %s%n", spec, sftpg.parameters(), repeats,
+                twin == null ? "" : ", alternating with the twin (" + twin.description + ")", Nd4jRuntime.describe());
+        report("training (batch " + trainBatch + ", Adam)", mineTrain, theirTrain);
+        report("forward (batch " + forwardBatch + ", no gradients)", mineFwd, theirFwd);
+        return Main.OK;
+    }
+
+    private void report(String what, double[] mine, double[] theirs) {
+        out.printf("  %s: sftpg median %.1f images/s (min %.1f, max %.1f)", what, median(mine), min(mine), max(mine));
+        if (theirs.length == 0) {
+            out.println();
+            return;
+        }
+        double[] pair = new double[mine.length];
+        for (int r = 0; r < mine.length; r++) pair[r] = mine[r] / theirs[r];
+        out.printf("; twin median %.1f (min %.1f, max %.1f); sftpg/twin %.2fx the ratio of the medians, %.2fx the median of the %d pairs (%.2f-%.2f)%n",
+                median(theirs), min(theirs), max(theirs), median(mine) / median(theirs), median(pair), mine.length, min(pair), max(pair));
+    }
+
     /** What the twin needs to build the same networks and loops: the resolved config plus derived numbers. */
     private static JsonObject twinSpec(Config config, Diffusion diffusion, Samples data, Network policy) {
         JsonObject spec = new JsonObject().put("config", new JsonObject(config.toJson())).put("dim", data.dim());
@@ -177,10 +258,17 @@ final class BenchCommand {
         /** Starts the twin, or says in one line why there is none and returns null. */
         static Twin start(String python, String script, String mode, int steps, int threads, JsonObject spec, PrintStream err)
                 throws IOException, InterruptedException {
+            return start(python, script, "twin.py", spec, err, "--mode", mode, "--steps", Integer.toString(steps),
+                    "--threads", Integer.toString(threads));
+        }
+
+        /** Starts {@code script} (default bench/{@code defaultName}) with {@code --spec FILE}, the given arguments and {@code --serve}. */
+        static Twin start(String python, String script, String defaultName, JsonObject spec, PrintStream err, String... arguments)
+                throws IOException, InterruptedException {
             String py = python != null ? python : "/usr/bin/python3";
-            Path file = script != null ? Path.of(script) : defaultScript();
+            Path file = script != null ? Path.of(script) : defaultScript(defaultName);
             if (file == null || !Files.isRegularFile(file)) {
-                err.println("no PyTorch twin: bench/twin.py not found (give --twin FILE); sftpg's figures only, no ratio");
+                err.println("no PyTorch twin: bench/" + defaultName + " not found (give --twin FILE); sftpg's figures only, no ratio");
                 return null;
             }
             if (!Files.isExecutable(Path.of(py)) || new ProcessBuilder(py, "-c", "import torch").redirectErrorStream(true)
@@ -191,9 +279,10 @@ final class BenchCommand {
             }
             Path specFile = Files.createTempFile("sftpg-twin-", ".json");
             Files.writeString(specFile, spec.encode());
-            Process p = new ProcessBuilder(py, file.toString(), "--spec", specFile.toString(), "--mode", mode,
-                    "--steps", Integer.toString(steps), "--threads", Integer.toString(threads), "--serve")
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(py, file.toString(), "--spec", specFile.toString()));
+            command.addAll(Arrays.asList(arguments));
+            command.add("--serve");
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             Twin t = new Twin(p, null, specFile);
             String ready = t.from.readLine();
             if (ready == null || !ready.startsWith("ready ")) {
@@ -204,16 +293,21 @@ final class BenchCommand {
             return t;
         }
 
-        private static Path defaultScript() {
+        private static Path defaultScript(String name) {
             String home = System.getenv("SFTPG_HOME");
-            Path here = Path.of("bench", "twin.py");
-            if (home != null && Files.isRegularFile(Path.of(home, "bench", "twin.py"))) return Path.of(home, "bench", "twin.py");
+            Path here = Path.of("bench", name);
+            if (home != null && Files.isRegularFile(Path.of(home, "bench", name))) return Path.of(home, "bench", name);
             return Files.isRegularFile(here) ? here : null;
         }
 
         double run() {
+            return run("run");
+        }
+
+        /** One repeat of the twin's loop named {@code request}; its rate. */
+        double run(String request) {
             try {
-                to.write("run\n");
+                to.write(request + "\n");
                 to.flush();
                 String line = from.readLine();
                 if (line == null || !line.startsWith("rate ")) throw new IllegalStateException("the PyTorch twin stopped (said: " + line + ")");

@@ -36,6 +36,9 @@ public final class Main {
                         [--no-twin] [--python P] [--twin FILE] [--twin-spec FILE]
                                                                    throughput of pretraining (or --finetune: SFT-PG critic
                                                                    steps) against the PyTorch twin bench/twin.py, alternately
+              bench     --unet [--widths 16,32,32] [--steps N] [--repeats R] [--threads K] [--no-twin] [--python P]
+                        [--twin FILE] [--twin-spec FILE]            the image UNet's training and forward images/s against
+                                                                   bench/unet_twin.py, alternately
               help                                                 this text
 
             --config takes a preset name (swissroll, swissroll-reference, moons) or a JSON file; the default

@@ -2,8 +2,6 @@ package dev.sftpg.nn.conv;
 
 import dev.sftpg.nn.ParameterStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The DDPM residual block: GroupNorm, SiLU, 3x3 conv, plus a per-channel projection of the time embedding, then
@@ -15,6 +13,7 @@ final class ResBlock {
     private final Conv2d conv1, conv2;
     private final Dense time;
     private final Conv2d skip;
+    private final Scratch scratch = new Scratch();
 
     ResBlock(ParameterStore.Builder params, String name, int in, int out, int timeFeatures) {
         norm1 = new GroupNorm(params, name + ".norm1", in, GroupNorm.groupsFor(in));
@@ -33,7 +32,10 @@ final class ResBlock {
     /** {@code timeAct} is the block-shared activated time embedding [B, timeFeatures]. */
     INDArray forward(INDArray x, INDArray timeAct) {
         INDArray h = conv1.forward(act1.forward(norm1.forward(x)));
-        Nd4j.exec(new BroadcastAddOp(h, time.forward(timeAct), h, 0, 1));
+        // the embedding [B, C] as a column along the rows of the [B*C, H*W] view: libnd4j's broadcast along two
+        // axes of a rank-4 array is slower
+        long rows = h.size(0) * h.size(1);
+        h.reshape('c', rows, h.length() / rows).addiColumnVector(time.forward(timeAct).reshape('c', rows, 1));
         h = conv2.forward(act2.forward(norm2.forward(h)));
         return h.addi(skip == null ? x : skip.forward(x));
     }
@@ -42,7 +44,10 @@ final class ResBlock {
     INDArray backward(INDArray dy, INDArray dTimeAct) {
         INDArray dSkip = skip == null ? dy : skip.backward(dy);
         INDArray dh = norm2.backward(act2.backward(conv2.backward(dy)));
-        dTimeAct.addi(time.backward(dh.sum(2, 3)));
+        // d/d(embedding): dh summed over each channel's pixels, a product with ones as in GroupNorm
+        long b = dh.size(0), c = dh.size(1), hw = dh.length() / (b * c);
+        INDArray dTime = dh.reshape('c', b * c, hw).mmuli(scratch.ones("onesHW", dh.dataType(), hw), scratch.get("dTime", dh.dataType(), b * c, 1));
+        dTimeAct.addi(time.backward(dTime.reshape('c', b, c)));
         INDArray dx = norm1.backward(act1.backward(conv1.backward(dh)));
         return dx.addi(dSkip);
     }

@@ -2,6 +2,7 @@ package dev.sftpg.nn.conv;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
@@ -28,5 +29,20 @@ final class Scratch {
 
     INDArray like(String key, INDArray template) {
         return get(key, template.dataType(), template.shape());
+    }
+
+    /** A kept [n, 1] column of ones (sums along rows are products with it). */
+    INDArray ones(String key, DataType dtype, long n) {
+        INDArray a = arrays.get(key);
+        if (a == null || a.dataType() != dtype || a.size(0) != n) {
+            a = Nd4j.ones(dtype, n, 1);
+            arrays.put(key, a);
+        }
+        return a;
+    }
+
+    /** {@code a} itself when its elements lie packed in c order (so that reshapes are views), else a c-ordered copy. */
+    static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
     }
 }

@@ -49,7 +49,7 @@ public final class UNet implements Network {
         timeFeatures = new TimeConditioning.Sinusoidal(spec.timeEmbedding(), 10_000);
         time1 = new Dense(p, "time.l0", spec.timeEmbedding(), tf);
         time2 = new Dense(p, "time.l1", tf, tf);
-        stem = new Conv2d(p, "stem", spec.channels(), w[0], 3, 1);
+        stem = new Conv2d(p, "stem", spec.channels(), w[0], 3, 1, false); // no gradient for the images
         int c = w[0];
         for (int l = 0; l < levels; l++) {
             down.add(new ResBlock(p, "down" + l, c, w[l], tf));

@@ -71,6 +71,41 @@ class UNetGradientCheckTest {
         return out;
     }
 
+    /**
+     * Float, the training type, against the gradient-checked double path: the fused SIMD loops (when the JVM has the
+     * Vector API) and oneDNN's float kernels, on an image whose smaller level leaves a remainder after the vector
+     * lanes.
+     */
+    @Test
+    void floatAgreesWithDouble() {
+        UNetSpec spec = new UNetSpec(1, 12, 12, new int[]{8, 12}, 8);
+        UNet f = spec.build(5, DataType.FLOAT), d = spec.build(5, DataType.DOUBLE);
+        d.parameters().flatParams().assign(f.parameters().flatParams().castTo(DataType.DOUBLE));
+        int batch = 3;
+        Random r = new Random(9);
+        double[] xs = new double[batch * spec.sampleSize()], ws = new double[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = 2 * r.nextDouble() - 1;
+            ws[i] = r.nextDouble() - 0.5;
+        }
+        float[] tau = {3, 250, 990};
+        long[] shape = {batch, spec.sampleSize()};
+        INDArray yf = f.forward(Nd4j.create(xs, shape, DataType.FLOAT), tau).castTo(DataType.DOUBLE);
+        INDArray yd = d.forward(Nd4j.create(xs, shape, DataType.DOUBLE), tau);
+        assertTrue(relativeDifference(yf, yd) < 1e-5, "outputs differ by " + relativeDifference(yf, yd));
+        f.parameters().zeroGrads();
+        d.parameters().zeroGrads();
+        f.backward(Nd4j.create(ws, shape, DataType.FLOAT));
+        d.backward(Nd4j.create(ws, shape, DataType.DOUBLE));
+        INDArray gf = f.parameters().flatGrads().castTo(DataType.DOUBLE), gd = d.parameters().flatGrads();
+        assertTrue(relativeDifference(gf, gd) < 1e-5, "gradients differ by " + relativeDifference(gf, gd));
+    }
+
+    /** |a - b| / |b| in the L2 norm. */
+    private static double relativeDifference(INDArray a, INDArray b) {
+        return a.sub(b).norm2Number().doubleValue() / b.norm2Number().doubleValue();
+    }
+
     @Test
     void twoLevelsWithChannelChanges() {
         check(new UNetSpec(1, 4, 4, new int[]{8, 12}, 4), 3);

@@ -1,0 +1,262 @@
+package dev.sftpg.nn.conv;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Fused loops over the native memory of c-ordered float arrays, in SIMD through the (incubating) Vector API: the
+ * group statistics, the per-row affine map and SiLU that libnd4j can only do as several ops, each a pass over
+ * memory (a group's sum and sum of squares here is one read; libnd4j's reductions are not vectorised). Arrays are
+ * addressed as rows of equal length, row r at element r * rowLength; rows are split over {@link Parallel}'s threads.
+ * Load this class only when {@link Simd#AVAILABLE}: without the module on the JVM's command line its linking fails.
+ */
+final class FloatKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** Element-wise loops split into chunks of this many elements (a multiple of any vector length). */
+    private static final int CHUNK = 1 << 12;
+
+    private FloatKernels() {
+    }
+
+    private static int chunks(int n) {
+        return (n + CHUNK - 1) / CHUNK;
+    }
+
+    /** Whether the kernels can address {@code a}: float, elements packed in c order. */
+    static boolean fits(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
+    }
+
+    private static ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().order(ORDER);
+    }
+
+    private static int base(INDArray a) {
+        return Math.toIntExact(a.offset() * Float.BYTES);
+    }
+
+    /**
+     * Per row of {@code x}: the mean into {@code mean} and 1 / sqrt(variance + eps) into {@code invStd}, the
+     * variance (biased, as normalisation uses it) taken from the centred values in a second pass.
+     */
+    static void moments(INDArray x, int rows, int n, double eps, double[] mean, double[] invStd) {
+        ByteBuffer xb = bytes(x);
+        int x0 = base(x);
+        Parallel.rows(rows, n, (from, to) -> moments(xb, x0, from, to, n, eps, mean, invStd));
+    }
+
+    private static void moments(ByteBuffer xb, int x0, int from, int to, int n, double eps, double[] mean, double[] invStd) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
+            int o = x0 + r * n * Float.BYTES;
+            FloatVector s = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += LANES) s = s.add(FloatVector.fromByteBuffer(F, xb, o + i * Float.BYTES, ORDER));
+            double sum = s.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += xb.getFloat(o + i * Float.BYTES);
+            float m = (float) (sum / n);
+            FloatVector mv = FloatVector.broadcast(F, m), q = FloatVector.zero(F);
+            for (i = 0; i < bound; i += LANES) {
+                FloatVector d = FloatVector.fromByteBuffer(F, xb, o + i * Float.BYTES, ORDER).sub(mv);
+                q = d.fma(d, q);
+            }
+            double sq = q.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                double d = xb.getFloat(o + i * Float.BYTES) - m;
+                sq += d * d;
+            }
+            mean[r] = m;
+            invStd[r] = 1 / Math.sqrt(sq / n + eps);
+        }
+    }
+
+    /** y = x * scale[r] + shift[r] along each row r. */
+    static void affine(INDArray x, INDArray y, int rows, int n, float[] scale, float[] shift) {
+        ByteBuffer xb = bytes(x), yb = bytes(y);
+        int x0 = base(x), y0 = base(y);
+        Parallel.rows(rows, n, (from, to) -> affine(xb, x0, yb, y0, from, to, n, scale, shift));
+    }
+
+    private static void affine(ByteBuffer xb, int x0, ByteBuffer yb, int y0, int from, int to, int n, float[] scale, float[] shift) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
+            int ox = x0 + r * n * Float.BYTES, oy = y0 + r * n * Float.BYTES;
+            FloatVector a = FloatVector.broadcast(F, scale[r]), b = FloatVector.broadcast(F, shift[r]);
+            int i = 0;
+            for (; i < bound; i += LANES)
+                FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER).fma(a, b).intoByteBuffer(yb, oy + i * Float.BYTES, ORDER);
+            for (; i < n; i++) yb.putFloat(oy + i * Float.BYTES, xb.getFloat(ox + i * Float.BYTES) * scale[r] + shift[r]);
+        }
+    }
+
+    /** Per row r: sumDy[r] = sum of dy, sumDyX[r] = sum of dy * (x - centre[r]). */
+    static void rowSums(INDArray dy, INDArray x, int rows, int n, float[] centre, double[] sumDy, double[] sumDyX) {
+        ByteBuffer db = bytes(dy), xb = bytes(x);
+        int d0 = base(dy), x0 = base(x);
+        Parallel.rows(rows, 2L * n, (from, to) -> rowSums(db, d0, xb, x0, from, to, n, centre, sumDy, sumDyX));
+    }
+
+    private static void rowSums(ByteBuffer db, int d0, ByteBuffer xb, int x0, int from, int to, int n, float[] centre,
+                                double[] sumDy, double[] sumDyX) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
+            int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES;
+            FloatVector c = FloatVector.broadcast(F, centre[r]), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                FloatVector g = FloatVector.fromByteBuffer(F, db, od + i * Float.BYTES, ORDER);
+                s1 = s1.add(g);
+                s2 = FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER).sub(c).fma(g, s2);
+            }
+            double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                float g = db.getFloat(od + i * Float.BYTES);
+                a += g;
+                b += g * (xb.getFloat(ox + i * Float.BYTES) - centre[r]);
+            }
+            sumDy[r] = a;
+            sumDyX[r] = b;
+        }
+    }
+
+    /** dx = dy * a[r] + x * b[r] + c[r] along each row r. */
+    static void combine(INDArray dy, INDArray x, INDArray dx, int rows, int n, float[] a, float[] b, float[] c) {
+        ByteBuffer db = bytes(dy), xb = bytes(x), ob = bytes(dx);
+        int d0 = base(dy), x0 = base(x), o0 = base(dx);
+        Parallel.rows(rows, 3L * n, (from, to) -> combine(db, d0, xb, x0, ob, o0, from, to, n, a, b, c));
+    }
+
+    private static void combine(ByteBuffer db, int d0, ByteBuffer xb, int x0, ByteBuffer ob, int o0, int from, int to, int n,
+                                float[] a, float[] b, float[] c) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
+            int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES, oo = o0 + r * n * Float.BYTES;
+            FloatVector av = FloatVector.broadcast(F, a[r]), bv = FloatVector.broadcast(F, b[r]), cv = FloatVector.broadcast(F, c[r]);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                FloatVector g = FloatVector.fromByteBuffer(F, db, od + i * Float.BYTES, ORDER);
+                FloatVector v = FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER);
+                g.fma(av, v.fma(bv, cv)).intoByteBuffer(ob, oo + i * Float.BYTES, ORDER);
+            }
+            for (; i < n; i++)
+                ob.putFloat(oo + i * Float.BYTES, db.getFloat(od + i * Float.BYTES) * a[r] + (xb.getFloat(ox + i * Float.BYTES) * b[r] + c[r]));
+        }
+    }
+
+    /** y = x * s and s = sigmoid(x) = 1 / (1 + exp(-x)), over all elements. */
+    static void silu(INDArray x, INDArray y, INDArray s) {
+        ByteBuffer xb = bytes(x), yb = bytes(y), sb = bytes(s);
+        int x0 = base(x), y0 = base(y), s0 = base(s), n = Math.toIntExact(x.length());
+        Parallel.rows(chunks(n), CHUNK, (from, to) -> silu(xb, x0, yb, y0, sb, s0, from * CHUNK, Math.min(n, to * CHUNK)));
+    }
+
+    private static void silu(ByteBuffer xb, int x0, ByteBuffer yb, int y0, ByteBuffer sb, int s0, int from, int n) {
+        int bound = from + F.loopBound(n - from);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = from;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
+            FloatVector sig = one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+            sig.intoByteBuffer(sb, s0 + i * Float.BYTES, ORDER);
+            v.mul(sig).intoByteBuffer(yb, y0 + i * Float.BYTES, ORDER);
+        }
+        for (; i < n; i++) {
+            float v = xb.getFloat(x0 + i * Float.BYTES), sig = (float) (1 / (1 + Math.exp(-v)));
+            sb.putFloat(s0 + i * Float.BYTES, sig);
+            yb.putFloat(y0 + i * Float.BYTES, v * sig);
+        }
+    }
+
+    /** dx = dy * s (1 + x (1 - s)), s = sigmoid(x) as {@link #silu} kept it. */
+    static void siluBackward(INDArray dy, INDArray x, INDArray s, INDArray dx) {
+        ByteBuffer db = bytes(dy), xb = bytes(x), sb = bytes(s), ob = bytes(dx);
+        int d0 = base(dy), x0 = base(x), s0 = base(s), o0 = base(dx), n = Math.toIntExact(x.length());
+        Parallel.rows(chunks(n), CHUNK, (from, to) -> siluBackward(db, d0, xb, x0, sb, s0, ob, o0, from * CHUNK, Math.min(n, to * CHUNK)));
+    }
+
+    private static void siluBackward(ByteBuffer db, int d0, ByteBuffer xb, int x0, ByteBuffer sb, int s0, ByteBuffer ob, int o0,
+                                     int from, int n) {
+        int bound = from + F.loopBound(n - from);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = from;
+        for (; i < bound; i += LANES) {
+            FloatVector sig = FloatVector.fromByteBuffer(F, sb, s0 + i * Float.BYTES, ORDER);
+            FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
+            FloatVector g = FloatVector.fromByteBuffer(F, db, d0 + i * Float.BYTES, ORDER);
+            v.mul(one.sub(sig)).add(one).mul(sig).mul(g).intoByteBuffer(ob, o0 + i * Float.BYTES, ORDER);
+        }
+        for (; i < n; i++) {
+            float sig = sb.getFloat(s0 + i * Float.BYTES), v = xb.getFloat(x0 + i * Float.BYTES);
+            ob.putFloat(o0 + i * Float.BYTES, (v * (1 - sig) + 1) * sig * db.getFloat(d0 + i * Float.BYTES));
+        }
+    }
+    /**
+     * The taps' shifted sums: for each sample b and output channel o, y[b, o, Y, X] += planes[b, t, Y + dy, X + dx]
+     * over the tap t = (o * k + ky) * k + kx, shift (dy, dx) = (ky - pad, kx - pad), where the neighbour lies in
+     * the h x w image.
+     */
+    static void shiftAdd(INDArray planes, INDArray y, int batch, int out, int k, int pad, int h, int w) {
+        ByteBuffer pb = bytes(planes), yb = bytes(y);
+        int p0 = base(planes), y0 = base(y), plane = h * w;
+        Parallel.rows(batch, (long) out * k * k * plane, (from, to) -> {
+            for (int b = from; b < to; b++)
+                for (int o = 0; o < out; o++) {
+                    int target = y0 + ((b * out + o) * plane) * Float.BYTES;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int dy = ky - pad, dx = kx - pad, t = (o * k + ky) * k + kx;
+                            int source = p0 + ((b * out * k * k + t) * plane) * Float.BYTES;
+                            int r0 = Math.max(0, -dy), r1 = Math.min(h, h - dy), c0 = Math.max(0, -dx), c1 = Math.min(w, w - dx);
+                            for (int r = r0; r < r1; r++)
+                                addRow(pb, source + ((r + dy) * w + c0 + dx) * Float.BYTES, yb, target + (r * w + c0) * Float.BYTES, c1 - c0);
+                        }
+                }
+        });
+    }
+
+    /** The gradient of {@link #shiftAdd}'s planes: dPlanes[b, t, Y + dy, X + dx] = dy[b, o, Y, X], zero where no pixel maps. */
+    static void shiftGather(INDArray dy, INDArray dPlanes, int batch, int out, int k, int pad, int h, int w) {
+        ByteBuffer gb = bytes(dy), pb = bytes(dPlanes);
+        int g0 = base(dy), p0 = base(dPlanes), plane = h * w;
+        Parallel.rows(batch, (long) out * k * k * plane, (from, to) -> {
+            for (int b = from; b < to; b++)
+                for (int o = 0; o < out; o++) {
+                    int source = g0 + ((b * out + o) * plane) * Float.BYTES;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int sy = ky - pad, sx = kx - pad, t = (o * k + ky) * k + kx;
+                            int target = p0 + ((b * out * k * k + t) * plane) * Float.BYTES;
+                            for (int i = 0; i < plane; i++) pb.putFloat(target + i * Float.BYTES, 0f);
+                            int r0 = Math.max(0, -sy), r1 = Math.min(h, h - sy), c0 = Math.max(0, -sx), c1 = Math.min(w, w - sx);
+                            for (int r = r0; r < r1; r++)
+                                copyRow(gb, source + (r * w + c0) * Float.BYTES, pb, target + ((r + sy) * w + c0 + sx) * Float.BYTES, c1 - c0);
+                        }
+                }
+        });
+    }
+
+    /** to[i] += from[i] for n floats at the given byte offsets. */
+    private static void addRow(ByteBuffer from, int f, ByteBuffer to, int t, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES)
+            FloatVector.fromByteBuffer(F, to, t + i * Float.BYTES, ORDER).add(FloatVector.fromByteBuffer(F, from, f + i * Float.BYTES, ORDER))
+                    .intoByteBuffer(to, t + i * Float.BYTES, ORDER);
+        for (; i < n; i++) to.putFloat(t + i * Float.BYTES, to.getFloat(t + i * Float.BYTES) + from.getFloat(f + i * Float.BYTES));
+    }
+
+    private static void copyRow(ByteBuffer from, int f, ByteBuffer to, int t, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES)
+            FloatVector.fromByteBuffer(F, from, f + i * Float.BYTES, ORDER).intoByteBuffer(to, t + i * Float.BYTES, ORDER);
+        for (; i < n; i++) to.putFloat(t + i * Float.BYTES, from.getFloat(f + i * Float.BYTES));
+    }
+}
