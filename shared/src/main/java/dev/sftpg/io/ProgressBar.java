@@ -28,6 +28,7 @@ public final class ProgressBar {
     private final long start;
 
     private long done;
+    private long base; // units done before this process started (a resumed job); not counted in the rate
     private String suffix = "";
     private long lastDrawAt = Long.MIN_VALUE;
     private int lastDecile = 0;
@@ -47,6 +48,14 @@ public final class ProgressBar {
         this.interactive = interactive;
         this.nanos = nanos;
         this.start = nanos.getAsLong();
+    }
+
+    /** A resumed job: {@code done} units were complete before this process, so the rate and ETA count from there. */
+    public synchronized ProgressBar resumedFrom(long done) {
+        this.base = done;
+        this.done = done;
+        this.lastDecile = total > 0 ? (int) Math.min(10, done * 10 / total) : 0;
+        return this;
     }
 
     /** Records that {@code done} units are complete; draws only if the rate limit allows. Suffix may be null. */
@@ -97,7 +106,7 @@ public final class ProgressBar {
 
     String line(long now, boolean last) {
         double secs = (now - start) / 1e9;
-        double rate = secs > 0 ? done / secs : Double.NaN;
+        double rate = secs > 0 ? (done - base) / secs : Double.NaN;
         StringBuilder sb = new StringBuilder(label);
         if (total > 0) {
             double frac = Math.min(1.0, Math.max(0.0, (double) done / total));

@@ -107,7 +107,7 @@ public final class Pretrainer {
             System.arraycopy(resume.lossCurve(), 0, curve, 0, Math.min(curve.length, resume.lossCurve().length));
         double windowLoss = 0, lastLoss = Double.NaN;
         int windowCount = 0;
-        ProgressBar bar = new ProgressBar("pretrain", steps, log);
+        ProgressBar bar = new ProgressBar("pretrain", steps, log).resumedFrom(first);
         long start = System.nanoTime();
         for (int step = (int) first; step < steps; step++) {
             int half = batch / 2 + 1;

@@ -36,6 +36,18 @@ class ProgressBarTest {
     }
 
     @Test
+    void aResumedJobCountsItsRateAndEtaFromWhereItResumed() {
+        ProgressBar bar = new ProgressBar("pretrain", 1000, out, false, clock::get).resumedFrom(600);
+        for (int i = 601; i <= 700; i++) {
+            clock.addAndGet(100_000_000L); // 10 steps per second since the resume
+            bar.update(i, null);
+        }
+        String line = output().trim();
+        assertTrue(line.contains("700/1000 10.0 it/s ETA 0:30"), line);
+        assertEquals(1, line.split("\n").length, "one line: at 70%, not one per decile already passed: " + line);
+    }
+
+    @Test
     void logModeAlsoPrintsEveryThirtySecondsWhenSlow() {
         ProgressBar bar = new ProgressBar("pretrain", 1000, out, false, clock::get);
         for (int i = 1; i <= 7; i++) {
