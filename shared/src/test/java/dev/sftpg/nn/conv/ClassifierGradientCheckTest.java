@@ -1,12 +1,12 @@
 package dev.sftpg.nn.conv;
 
+import dev.sftpg.nn.FiniteDifferences;
 import dev.sftpg.nn.ParameterStore;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -117,20 +117,9 @@ class ClassifierGradientCheckTest {
         assertEquals(loss(net, x, labels), l0, 1e-12);
         double[] analytic = store.flatGrads().dup().data().asDouble();
 
-        INDArray p = store.flatParams();
-        int checked = 0;
-        List<Integer> indices = sampleOfEveryTensor(store, r);
-        for (int i : indices) {
-            double orig = p.getDouble(0, i);
-            p.putScalar(0, i, orig + H);
-            double up = loss(net, x, labels);
-            p.putScalar(0, i, orig - H);
-            double down = loss(net, x, labels);
-            p.putScalar(0, i, orig);
-            double numeric = (up - down) / (2 * H);
-            assertEquals(numeric, analytic[i], 1e-7 + 1e-5 * Math.abs(numeric), "parameter index " + i);
-            if (Math.abs(numeric) > 1e-9) checked++;
-        }
+        List<Integer> indices = FiniteDifferences.sampleOfEveryTensor(store, r, 6);
+        int checked = FiniteDifferences.assertMatch(store.flatParams(), indices, () -> loss(net, x, labels), analytic,
+                H, 1e-7, 1e-5);
         // ReLUs of a network this small leave some units dead on the whole batch, and their weights without gradient
         assertTrue(checked > indices.size() * 0.6, "too many zero gradients: " + checked + " of " + indices.size());
 
@@ -159,19 +148,6 @@ class ClassifierGradientCheckTest {
             dx = net.backward(res.gradient()).dup().reshape(x.shape());
             net.parameters().zeroGrads();
         }
-    }
-
-    /** Up to 6 random entries of every parameter tensor. */
-    private static List<Integer> sampleOfEveryTensor(ParameterStore store, Random r) {
-        List<Integer> out = new ArrayList<>();
-        int offset = 0;
-        for (long[] shape : store.shapes().values()) {
-            int n = 1;
-            for (long d : shape) n *= (int) d;
-            for (int k = 0; k < Math.min(6, n); k++) out.add(offset + r.nextInt(n));
-            offset += n;
-        }
-        return out;
     }
 
     @Test

@@ -1,12 +1,12 @@
 package dev.sftpg.nn.conv;
 
+import dev.sftpg.nn.FiniteDifferences;
 import dev.sftpg.nn.ParameterStore;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -39,36 +39,11 @@ class UNetGradientCheckTest {
         net.backward(weights);
         double[] twice = store.flatGrads().dup().data().asDouble();
 
-        INDArray p = store.flatParams();
-        double h = 1e-6;
-        int checked = 0;
-        List<Integer> indices = sampleOfEveryTensor(store, r);
-        for (int i : indices) {
-            double orig = p.getDouble(0, i);
-            p.putScalar(0, i, orig + h);
-            double upLoss = loss(net, x, tau, weights);
-            p.putScalar(0, i, orig - h);
-            double downLoss = loss(net, x, tau, weights);
-            p.putScalar(0, i, orig);
-            double numeric = (upLoss - downLoss) / (2 * h);
-            assertEquals(numeric, analytic[i], 1e-6 + 1e-5 * Math.abs(numeric), "parameter index " + i);
-            assertEquals(2 * analytic[i], twice[i], 1e-9 + 1e-9 * Math.abs(analytic[i]), "gradients accumulate");
-            if (Math.abs(numeric) > 1e-8) checked++;
-        }
+        List<Integer> indices = FiniteDifferences.sampleOfEveryTensor(store, r, 6);
+        for (int i : indices) assertEquals(2 * analytic[i], twice[i], 1e-9 + 1e-9 * Math.abs(analytic[i]), "gradients accumulate");
+        int checked = FiniteDifferences.assertMatch(store.flatParams(), indices, () -> loss(net, x, tau, weights), analytic,
+                1e-6, 1e-6, 1e-5);
         assertTrue(checked > indices.size() * 0.9, "too many zero gradients: " + checked + " of " + indices.size());
-    }
-
-    /** Up to 6 random entries of every parameter tensor (finite differences of all of them take minutes in double). */
-    private static List<Integer> sampleOfEveryTensor(ParameterStore store, Random r) {
-        List<Integer> out = new ArrayList<>();
-        int offset = 0;
-        for (long[] shape : store.shapes().values()) {
-            int n = 1;
-            for (long d : shape) n *= (int) d;
-            for (int k = 0; k < Math.min(6, n); k++) out.add(offset + r.nextInt(n));
-            offset += n;
-        }
-        return out;
     }
 
     /**
