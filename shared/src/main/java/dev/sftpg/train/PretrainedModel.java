@@ -149,25 +149,28 @@ public record PretrainedModel(Config config, Diffusion diffusion, Network networ
         return new PretrainedModel(config, diffusion, net, shape, step);
     }
 
-    /** Keys a resumed pretraining run may change: how long it goes on and how often it logs and checkpoints. */
+    /** What decides pretraining's outcome: a resume must agree on these keys ... */
+    private static final java.util.List<String> PRETRAINING_PREFIXES = java.util.List.of("data.", "diffusion.", "model.", "pretrain.");
+    /** ... but for how long it goes on and how often it logs and checkpoints. */
     private static final java.util.Set<String> RESUMABLE_CHANGES =
             java.util.Set.of("pretrain.steps", "pretrain.logEvery", "pretrain.checkpointEvery");
 
     /**
      * The state {@code pretrain --resume} goes on from: raw weights, EMA, optimiser moments, step and loss curve. The
-     * configuration must equal the one the checkpoint was written with, but for the keys that say how long to train and
-     * how often to log or checkpoint.
+     * data, diffusion, model and pretraining keys must equal those the checkpoint was written with, but for the ones that
+     * say how long to train and how often to log or checkpoint; fine-tuning and evaluation keys may differ.
      */
     public static Pretrainer.Start resumeState(Path dir, Config config) {
         PretrainedModel model = load(dir);
         java.util.List<String> changed = new java.util.ArrayList<>(model.config().differingKeys(config));
-        changed.removeAll(RESUMABLE_CHANGES);
+        changed.removeIf(k -> RESUMABLE_CHANGES.contains(k) || PRETRAINING_PREFIXES.stream().noneMatch(k::startsWith));
         if (!changed.isEmpty())
             throw new CheckpointException(dir.resolve(CONFIG_FILE), "was written with other settings than this run's: "
                     + String.join(", ", changed.stream().map(k -> k + " (" + model.config().values().get(k) + " there, "
                     + config.values().get(k) + " here)").toList()),
-                    "resume with the configuration the checkpoint was trained with (only pretrain.steps, pretrain.logEvery "
-                            + "and pretrain.checkpointEvery may change), or pretrain afresh into another --out", null);
+                    "resume with the data, diffusion, model and pretrain settings the checkpoint was trained with (of these only "
+                            + "pretrain.steps, pretrain.logEvery and pretrain.checkpointEvery may change), or pretrain afresh "
+                            + "into another --out", null);
         TensorFile.Contents contents = TensorFile.read(dir.resolve(WEIGHTS_FILE));
         if (!contents.tensors().containsKey("optimizer"))
             throw new CheckpointException(dir.resolve(WEIGHTS_FILE), "holds no optimiser state, so training cannot go on from it",

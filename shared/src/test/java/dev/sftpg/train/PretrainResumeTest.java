@@ -72,7 +72,8 @@ class PretrainResumeTest {
                 () -> PretrainedModel.resumeState(out, config(16, "pretrain.lr=0.01")));
         assertTrue(other.getMessage().contains("pretrain.lr (0.002 there, 0.01 here)"), other.getMessage());
 
-        Pretrainer.Start start = PretrainedModel.resumeState(out, config(8));
+        Pretrainer.Start start = PretrainedModel.resumeState(out, config(8, "finetune.lr=0.001", "eval.n=50"));
+        assertEquals(8, start.step(), "fine-tuning and evaluation settings do not bear on pretraining");
         IllegalArgumentException done = assertThrows(IllegalArgumentException.class,
                 () -> new Pretrainer(config(8), data).run(QUIET, null, start, null));
         assertTrue(done.getMessage().contains("raise pretrain.steps"), done.getMessage());
