@@ -37,6 +37,26 @@ public final class Nd4jRuntime {
         return granted;
     }
 
+    /**
+     * The settings for a command's work: samples that are images get every thread the process started with
+     * (OMP_NUM_THREADS, one by default: {@code OMP_NUM_THREADS=2 ./sftpg pretrain --config fashion-mnist} gives them
+     * two), points the one of {@link #configure()}.
+     */
+    public static synchronized void configureFor(boolean images) {
+        if (!images) {
+            configure();
+            return;
+        }
+        int threads = 1;
+        try {
+            String omp = System.getenv("OMP_NUM_THREADS");
+            if (omp != null) threads = Math.max(1, Integer.parseInt(omp.trim()));
+        } catch (NumberFormatException e) {
+            threads = 1;
+        }
+        configureForImages(threads);
+    }
+
     /** One line naming the backend and thread settings, for start-up logs. */
     public static String describe() {
         String omp = System.getenv("OMP_NUM_THREADS");

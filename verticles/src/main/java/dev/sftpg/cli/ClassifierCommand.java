@@ -62,7 +62,7 @@ final class ClassifierCommand {
         ClassifierSpec spec = ClassifierSpec.FASHION_MNIST;
         ClassifierTrainer.Settings settings = new ClassifierTrainer.Settings(config.get(ConfigSchema.CLASSIFIER_EPOCHS),
                 config.get(ConfigSchema.CLASSIFIER_BATCH), config.get(ConfigSchema.CLASSIFIER_LR), config.get(ConfigSchema.CLASSIFIER_SEED));
-        Nd4jRuntime.configure();
+        Nd4jRuntime.configureFor(true);
         err.printf(Locale.ROOT, "classifier: %s; %,d training and %,d test images from %s; %d epoch(s) of batch %d, Adam lr %s, seed %d, %s -> %s%n",
                 spec.describe(), train.n(), data.testSet().n(), data.folder(), settings.epochs(), settings.batchSize(),
                 settings.learningRate(), settings.seed(), Nd4jRuntime.describe(), outDir);

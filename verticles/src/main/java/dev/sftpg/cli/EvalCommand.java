@@ -33,6 +33,7 @@ final class EvalCommand {
         Path dir = Path.of(args.require("checkpoint", "runs/swissroll/pretrained"));
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
+        Nd4jRuntime.configureFor(model.shape().isImage());
         Config config = model.config();
         Fid.requireClassifier(config);
         List<String> samplers = Arrays.stream((args.get("samplers") != null ? args.get("samplers")

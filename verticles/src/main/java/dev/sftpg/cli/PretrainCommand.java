@@ -87,7 +87,7 @@ final class PretrainCommand {
         SamplerRecord policy = diffusion.policySampler(); // validates the sampler settings before training
         Task task = diffusion.task(); // reads and splits a data file: refused here, before any training
         Samples data = diffusion.trainingSet();
-        Nd4jRuntime.configure();
+        Nd4jRuntime.configureFor(task.isImage());
         dev.sftpg.nn.Network probe = diffusion.epsilonSpec(data.shape()).build(0);
         err.printf("pretrain %s: %d %s samples of shape %s, T=%d %s betas %.0e..%.0e, %s net (%,d params), %,d steps of %d, %s -> %s%n",
                 config.presetName(), data.n(), config.get(ConfigSchema.DATA_SOURCE), data.shape(), diffusion.schedule().steps(),

@@ -42,6 +42,7 @@ final class SampleCommand {
         int seed = args.intOption("seed", 0, 0);
         Nd4jRuntime.configure();
         LoadedModels model = LoadedModels.load(dir);
+        Nd4jRuntime.configureFor(model.shape().isImage());
         Sampler sampler = model.sampler(samplerName);
         int batch = Math.min(n, model.config().get(dev.sftpg.config.ConfigSchema.EVAL_BATCH));
         Samples samples = new Samples(n, model.shape(), sampler.sampleFinal(model.network(samplerName), n, batch, seed));
