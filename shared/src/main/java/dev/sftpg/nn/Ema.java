@@ -19,6 +19,18 @@ public final class Ema {
         shadow.subi(p).muli(mu).addi(p);
     }
 
+    /** The averaged parameters as one float blob, in the store's layout (what a checkpoint keeps). */
+    public float[] toFloats() {
+        return shadow.dup().data().asFloat();
+    }
+
+    /** Replaces the average by {@code values} from {@link #toFloats()} of the same layout (a resumed run's). */
+    public void restore(float[] values) {
+        if (values.length != shadow.length())
+            throw new IllegalArgumentException("EMA blob has " + values.length + " values, the network has " + shadow.length());
+        shadow.assign(org.nd4j.linalg.factory.Nd4j.createFromArray(values).reshape(shadow.shape()).castTo(shadow.dataType()));
+    }
+
     /** Writes the averaged parameters into {@code target} (same layout). */
     public void copyTo(ParameterStore target) {
         target.flatParams().assign(shadow);

@@ -85,11 +85,7 @@ public final class Pretrainer {
             first = resume.step();
         }
         Ema ema = emaDecay > 0 ? new Ema(net.parameters(), emaDecay) : null;
-        if (ema != null && resume != null && resume.ema() != null) {
-            Network shadow = diffusion.epsilonSpec(data.shape()).build(0);
-            shadow.parameters().setFloats(resume.ema());
-            ema = new Ema(shadow.parameters(), emaDecay);
-        }
+        if (ema != null && resume != null && resume.ema() != null) ema.restore(resume.ema());
 
         float[] sqrtAbar = new float[bigT], sqrtOneMinus = new float[bigT];
         for (int t = 0; t < bigT; t++) {
@@ -150,13 +146,7 @@ public final class Pretrainer {
     }
 
     private Result result(Network net, Ema ema, Optimizer opt, long step, double loss, double[] curve, int logEvery, long start) {
-        float[] emaWeights = null;
-        if (ema != null) {
-            Network shadow = diffusion.epsilonSpec(data.shape()).build(0);
-            ema.copyTo(shadow.parameters());
-            emaWeights = shadow.parameters().toFloats();
-        }
-        return new Result(net, emaWeights, opt.state().dup().data().asFloat(), step, loss, curve, logEvery,
+        return new Result(net, ema == null ? null : ema.toFloats(), opt.state().dup().data().asFloat(), step, loss, curve, logEvery,
                 (System.nanoTime() - start) / 1e9);
     }
 }

@@ -14,6 +14,24 @@ public final class FiniteDifferences {
     private FiniteDifferences() {
     }
 
+    /**
+     * The hand-written gradient of loss = sum(net(x, tau) * weights) w.r.t. the parameters, after asserting that a second
+     * backward pass adds to it (the networks accumulate gradients) rather than overwriting it.
+     */
+    public static double[] gradientOf(Network net, INDArray x, float[] tau, INDArray weights) {
+        ParameterStore store = net.parameters();
+        store.zeroGrads();
+        net.forward(x, tau);
+        net.backward(weights);
+        double[] analytic = store.flatGrads().dup().data().asDouble();
+        net.forward(x, tau);
+        net.backward(weights);
+        double[] twice = store.flatGrads().dup().data().asDouble();
+        for (int i = 0; i < analytic.length; i++)
+            assertEquals(2 * analytic[i], twice[i], 1e-9 + 1e-9 * Math.abs(analytic[i]), "gradients accumulate at " + i);
+        return analytic;
+    }
+
     /** Up to {@code perTensor} random flat indices of every parameter tensor of {@code store}. */
     public static List<Integer> sampleOfEveryTensor(ParameterStore store, Random r, int perTensor) {
         List<Integer> out = new ArrayList<>();

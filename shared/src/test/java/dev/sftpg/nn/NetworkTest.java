@@ -100,6 +100,22 @@ class NetworkTest {
     }
 
     @Test
+    void emaBlobsRoundTripIntoAFreshAverage() {
+        ConditionalMlp net = MlpSpec.toyCritic(2).build(3);
+        Ema ema = new Ema(net.parameters(), 0.9);
+        net.parameters().flatParams().addi(1.0);
+        ema.update(net.parameters());
+        float[] saved = ema.toFloats();
+        Ema resumed = new Ema(MlpSpec.toyCritic(2).build(5).parameters(), 0.9);
+        resumed.restore(saved);
+        assertArrayEquals(saved, resumed.toFloats());
+        ConditionalMlp shadow = MlpSpec.toyCritic(2).build(4);
+        ema.copyTo(shadow.parameters());
+        assertArrayEquals(shadow.parameters().toFloats(), saved, "the blob is what copyTo writes");
+        assertThrows(IllegalArgumentException.class, () -> resumed.restore(new float[3]));
+    }
+
+    @Test
     void softplusStaysFiniteAndExactForLargeInputs() {
         INDArray pre = Nd4j.createFromArray(new float[]{-200f, -20f, -1f, 0f, 1f, 20f, 100f, 500f}).reshape(1, 8);
         INDArray out = Nd4j.create(DataType.FLOAT, 1, 8), scratch = Nd4j.create(DataType.FLOAT, 1, 8);
