@@ -40,6 +40,11 @@ public final class Init {
         return normal(Math.sqrt(2.0 / (fanIn + fanOut)));
     }
 
+    /** torch.nn.init.kaiming_normal_ with its defaults (fan in, gain sqrt 2): std = sqrt(2 / fan_in). */
+    public static BiConsumer<INDArray, Random> kaimingNormal(long fanIn) {
+        return normal(Math.sqrt(2.0 / fanIn));
+    }
+
     /** nn.Linear's default (kaiming_uniform with a = sqrt(5)) for weights and biases: U(-1/sqrt(fan_in), +). */
     public static BiConsumer<INDArray, Random> torchLinearDefault(long fanIn) {
         double bound = 1.0 / Math.sqrt(fanIn);

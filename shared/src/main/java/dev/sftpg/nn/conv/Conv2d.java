@@ -47,12 +47,19 @@ public final class Conv2d implements Layer {
 
     public Conv2d(ParameterStore.Builder params, String name, int in, int out, int kernel, int stride, boolean inputGradient,
            BiConsumer<INDArray, Random> weightInit) {
+        this(params, name, in, out, kernel, stride, kernel / 2, inputGradient, weightInit);
+    }
+
+    /** With explicit zero padding {@code pad} on every side (PyTorch's {@code padding}). */
+    public Conv2d(ParameterStore.Builder params, String name, int in, int out, int kernel, int stride, int pad, boolean inputGradient,
+           BiConsumer<INDArray, Random> weightInit) {
+        if (pad < 0 || pad >= kernel) throw new IllegalArgumentException(name + ": padding " + pad + " for a " + kernel + "x" + kernel + " kernel");
         this.name = name;
         this.in = in;
         this.out = out;
         this.kernel = kernel;
         this.stride = stride;
-        this.pad = kernel / 2;
+        this.pad = pad;
         this.inputGradient = inputGradient;
         params.add(name + ".w", new long[]{out, in, kernel, kernel}, weightInit);
         params.add(name + ".b", new long[]{out}, Init.torchLinearDefault((long) in * kernel * kernel));
@@ -66,18 +73,24 @@ public final class Conv2d implements Layer {
         db = store.grad(name + ".b");
     }
 
-    /** The output side for an input side of {@code size}: padding k/2 keeps it at stride 1 and halves it (rounding up) at 2. */
+    /**
+     * The output side for an input side of {@code size}; with the default padding k/2 an odd kernel keeps it at stride 1
+     * and halves it (rounding up) at 2.
+     */
     public long outSize(long size) {
         return (size + 2L * pad - kernel) / stride + 1;
     }
 
     private boolean pointwise() {
-        return kernel == 1 && stride == 1;
+        return kernel == 1 && stride == 1 && pad == 0;
     }
 
-    /** Few outputs: the tap planes (out * k * k per sample) take at most twice the input's memory. */
+    /**
+     * Few outputs: the tap planes (out * k * k per sample) take at most twice the input's memory. The shifted sums
+     * keep the input's size, so only an odd kernel with padding k/2 qualifies.
+     */
     private boolean taps() {
-        return stride == 1 && kernel > 1 && inputGradient && (long) out * kernel * kernel <= 2L * in;
+        return stride == 1 && kernel > 1 && kernel % 2 == 1 && pad == kernel / 2 && inputGradient && (long) out * kernel * kernel <= 2L * in;
     }
 
     @Override
