@@ -102,6 +102,10 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 problems.add("config key 'data.classes': " + e.getMessage());
             }
+        boolean images = values.get("data.source").equals("bars") || values.get("data.source").equals("fashion-mnist");
+        if (values.get("critic.kind").equals("conv") && !images)
+            problems.add("config key 'critic.kind': conv needs images, but data.source=" + values.get("data.source")
+                    + " gives points; use critic.kind=mlp (or auto)");
         if ((Double) values.get("diffusion.betaEnd") < (Double) values.get("diffusion.betaStart"))
             problems.add("config keys 'diffusion.betaStart'/'diffusion.betaEnd': the end must not be below the start");
         if (values.get("model.kind").equals("reference-toy") && !values.get("sampler.kind").equals("ddpm")
@@ -112,6 +116,11 @@ public final class ConfigLoader {
             parseWidths((String) values.get("model.widths"));
         } catch (IllegalArgumentException e) {
             problems.add("config key 'model.widths': " + e.getMessage());
+        }
+        try {
+            parseWidths((String) values.get("critic.widths"));
+        } catch (IllegalArgumentException e) {
+            problems.add("config key 'critic.widths': " + e.getMessage());
         }
         if (((Integer) values.get("model.timeEmbedding")) % 2 != 0)
             problems.add("config key 'model.timeEmbedding': must be even, got " + values.get("model.timeEmbedding"));

@@ -161,8 +161,15 @@ public final class ConfigSchema {
                     + "policy-gradient baseline instead of V(x_i, i); 0 keeps V everywhere (the reference).");
     public static final ConfigKey<Integer> FINETUNE_MAX_POLICY_LAG = intIn("finetune.maxPolicyLag", 0, 0, 1000,
             "Batches made by a policy more than this many versions old still train the critic but not the policy.");
-    public static final ConfigKey<Integer> CRITIC_HIDDEN = positiveInt("critic.hidden", 256, "Critic f hidden width.");
-    public static final ConfigKey<Integer> CRITIC_LAYERS = intIn("critic.layers", 2, 1, 16, "Critic f hidden layers.");
+    public static final ConfigKey<String> CRITIC_KIND = choice("critic.kind", "auto",
+            "Critic f: 'mlp' (ReLU layers over the flattened sample, critic.hidden x critic.layers), 'conv' (the image "
+                    + "reference's 4x4 stride-2 convolutions with LeakyReLU 0.2, critic.widths, a last convolution to one "
+                    + "channel averaged over the image; images only) or 'auto' (conv for images, mlp for points).",
+            "auto", "mlp", "conv");
+    public static final ConfigKey<String> CRITIC_WIDTHS = text("critic.widths", "64,128",
+            "Channels of each stride-2 layer of the convolutional critic, comma-separated; each halves the image.");
+    public static final ConfigKey<Integer> CRITIC_HIDDEN = positiveInt("critic.hidden", 256, "Critic f hidden width (mlp).");
+    public static final ConfigKey<Integer> CRITIC_LAYERS = intIn("critic.layers", 2, 1, 16, "Critic f hidden layers (mlp).");
     public static final ConfigKey<Integer> VALUE_HIDDEN = positiveInt("value.hidden", 256, "Value V hidden width.");
     public static final ConfigKey<Integer> VALUE_LAYERS = intIn("value.layers", 2, 1, 16, "Value V hidden layers.");
     public static final ConfigKey<String> FINETUNE_PRETRAINED = text("finetune.pretrained", "",

@@ -1,7 +1,7 @@
 package dev.sftpg.finetune;
 
-import dev.sftpg.nn.ConditionalMlp;
-import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.Network;
+import dev.sftpg.nn.NetworkSpec;
 import dev.sftpg.nn.Optimizer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,17 +18,17 @@ public final class CriticLearner {
     public record Step(double ipm, double loss, Optimizer.StepInfo update) {
     }
 
-    private final ConditionalMlp f;
+    private final Network f;
     private final Optimizer optimizer;
     private final int dim;
 
-    public CriticLearner(MlpSpec spec, long seed, double lr) {
+    public CriticLearner(NetworkSpec spec, long seed, double lr) {
         this.f = spec.build(seed);
         this.optimizer = new Optimizer(f.parameters(), Optimizer.Kind.ADAM, lr, 0);
         this.dim = spec.inputDim();
     }
 
-    public ConditionalMlp network() {
+    public Network network() {
         return f;
     }
 

@@ -5,6 +5,7 @@ import dev.sftpg.config.ConfigSchema;
 import dev.sftpg.data.SampleShape;
 import dev.sftpg.nn.Network;
 import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.NetworkSpec;
 import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.task.Task;
 import dev.sftpg.train.Diffusion;
@@ -60,7 +61,7 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
         return config.get(ConfigSchema.FINETUNE_SEED);
     }
 
-    public MlpSpec criticSpec() {
+    public NetworkSpec criticSpec() {
         return Task.criticSpec(config, shape);
     }
 

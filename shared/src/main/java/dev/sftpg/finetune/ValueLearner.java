@@ -1,7 +1,7 @@
 package dev.sftpg.finetune;
 
-import dev.sftpg.nn.ConditionalMlp;
-import dev.sftpg.nn.MlpSpec;
+import dev.sftpg.nn.Network;
+import dev.sftpg.nn.NetworkSpec;
 import dev.sftpg.nn.Optimizer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,17 +18,17 @@ public final class ValueLearner {
     public record Coupling(double loss, float[] criticGradient, Optimizer.StepInfo update) {
     }
 
-    private final ConditionalMlp v;
+    private final Network v;
     private final Optimizer optimizer;
     private final int dim;
 
-    public ValueLearner(MlpSpec spec, long seed, double lr) {
+    public ValueLearner(NetworkSpec spec, long seed, double lr) {
         this.v = spec.build(seed);
         this.optimizer = new Optimizer(v.parameters(), Optimizer.Kind.ADAM, lr, 0);
         this.dim = spec.inputDim();
     }
 
-    public ConditionalMlp network() {
+    public Network network() {
         return v;
     }
 

@@ -13,6 +13,7 @@ import dev.sftpg.metrics.MetricSuite;
 import dev.sftpg.nn.Activation;
 import dev.sftpg.nn.MlpSpec;
 import dev.sftpg.nn.NetworkSpec;
+import dev.sftpg.nn.conv.ConvCriticSpec;
 import dev.sftpg.nn.conv.UNetSpec;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.nn.TimeConditioning;
@@ -24,7 +25,7 @@ import java.util.Map;
  * What is being generated, chosen by configuration in this one place: the data source (training and evaluation
  * sets), the three networks (noise predictor, critic f, value V), the metric suite (its first metric draws the curve
  * and picks the best checkpoint) and the renderer. Points and images are two instances of the one pipeline; every
- * network here is a multilayer perceptron over the flattened sample. The networks depend on the configuration and
+ * network of points is a multilayer perceptron over the flattened sample; images get a UNet and a convolutional critic. The networks depend on the configuration and
  * the sample shape only, so a process that knows the shape (a rollout worker told it by the run) builds them without
  * reading the data.
  */
@@ -97,8 +98,19 @@ public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer
         };
     }
 
-    /** The critic f: unconditional, one output (a cost: low on data, high on samples). */
-    public static MlpSpec criticSpec(Config config, SampleShape shape) {
+    /**
+     * The critic f: unconditional, one output (a cost: low on data, high on samples). Images get the reference's
+     * convolutional critic unless {@code critic.kind=mlp}; points always an MLP.
+     */
+    public static NetworkSpec criticSpec(Config config, SampleShape shape) {
+        String kind = config.get(ConfigSchema.CRITIC_KIND);
+        if (kind.equals("conv") && !shape.isImage())
+            throw new IllegalArgumentException("critic.kind=conv needs images, but data.source=" + config.get(ConfigSchema.DATA_SOURCE)
+                    + " gives samples of shape " + shape + "; use critic.kind=mlp (or auto) for points");
+        if (shape.isImage() && !kind.equals("mlp")) {
+            int[] d = shape.dims();
+            return new ConvCriticSpec(d[0], d[1], d[2], ConfigLoader.parseWidths(config.get(ConfigSchema.CRITIC_WIDTHS)));
+        }
         return new MlpSpec(shape.size(), config.get(ConfigSchema.CRITIC_HIDDEN), config.get(ConfigSchema.CRITIC_LAYERS), 1,
                 Activation.RELU, null, false, false, false);
     }

@@ -65,6 +65,8 @@ class ConfigLoaderTest {
                 {"diffusion.schedule=cosine", "diffusion.schedule", "linear, quadratic, sigmoid"},
                 {"pretrain.antithetic=maybe", "pretrain.antithetic", "true or false"},
                 {"model.timeEmbedding=31", "model.timeEmbedding", "even"},
+                {"critic.kind=cnn", "critic.kind", "auto, mlp, conv"},
+                {"critic.widths=64,wide", "critic.widths", "comma-separated"},
         };
         for (String[] c : cases) {
             ConfigException e = refused(null, List.of(c[0]), Map.of());
@@ -82,6 +84,7 @@ class ConfigLoaderTest {
                 .contains("finetune.lrDecaySteps"));
         assertEquals("cosine", ConfigLoader.load(null, List.of("finetune.lrSchedule=cosine"), Map.of()).get(ConfigSchema.FINETUNE_LR_SCHEDULE));
         assertTrue(refused(null, List.of("model.kind=reference-toy"), Map.of()).getMessage().contains("continuous"));
+        assertTrue(refused(null, List.of("critic.kind=conv"), Map.of()).getMessage().contains("conv needs images"));
         assertTrue(refused(null, List.of("diffusion.betaStart=0.1", "diffusion.betaEnd=0.01"), Map.of()).getMessage().contains("end"));
     }
 
