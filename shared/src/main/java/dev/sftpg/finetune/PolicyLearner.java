@@ -124,8 +124,16 @@ public final class PolicyLearner {
         return buffer.stream().mapToInt(b -> b.batch * sampler.steps()).sum();
     }
 
-    /** B transitions drawn from the buffer: states x_i, successors x_{i+1}, the final samples, step indices. */
-    public record Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps) {
+    /**
+     * B transitions drawn from the buffer: states x_i, successors x_{i+1}, the final samples, step indices, and per row
+     * which trajectory the final belongs to (rows of one trajectory share it, and f is scored once per trajectory).
+     */
+    public record Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps, long[] trajectories) {
+        /** Every row its own trajectory. */
+        public Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps) {
+            this(n, x, xNext, finals, steps, IntStream.range(0, n).mapToLong(q -> q).toArray());
+        }
+
         /** The rows at or after step {@code from}, in row order. */
         int[] rowsFrom(int from) {
             return IntStream.range(0, n).filter(q -> steps[q] >= from).toArray();
@@ -162,6 +170,7 @@ public final class PolicyLearner {
             int n = Math.min(minibatch, total - m * minibatch);
             float[] x = new float[n * dim], xNext = new float[n * dim], fin = new float[n * dim];
             int[] step = new int[n];
+            long[] trajectory = new long[n];
             for (int q = 0; q < n; q++) {
                 int idx = perm[m * minibatch + q];
                 Buffered b = buffer.get(owner[idx]);
@@ -170,8 +179,9 @@ public final class PolicyLearner {
                 System.arraycopy(b.states, (i + 1) * stateSize + r * dim, xNext, q * dim, dim);
                 System.arraycopy(b.states, steps * stateSize + r * dim, fin, q * dim, dim);
                 step[q] = i;
+                trajectory[q] = ((long) owner[idx] << 32) | r;
             }
-            out.add(new Minibatch(n, x, xNext, fin, step));
+            out.add(new Minibatch(n, x, xNext, fin, step, trajectory));
         }
         return out;
     }
@@ -238,16 +248,19 @@ public final class PolicyLearner {
     }
 
     /**
-     * What one update needs scored, as two queries: the critic scores every minibatch's finals followed by every
-     * minibatch's tail continuations, the value scores every minibatch's states at their steps. Scoring them in one
-     * query each is what lets a remote critic and value answer an update in one round trip.
+     * What one update needs scored, as two queries: the critic scores each trajectory's final sample once (the
+     * minibatches draw S transitions of a trajectory that all share it) followed by every minibatch's tail
+     * continuations, the value scores every minibatch's states at their steps. Scoring them in one query each is what
+     * lets a remote critic and value answer an update in one round trip.
      */
     public static final class ScoreRequest {
         private final List<Minibatch> minibatches;
         private final List<float[]> continuations;
-        private final int dim, transitions, tailPoints;
+        private final int dim, transitions, finals, tailPoints;
         private final float[] criticPoints, valueStates;
         private final int[] valueSteps;
+        /** Per transition (minibatch order), the position of its final among the critic's points. */
+        private final int[] finalOf;
 
         private ScoreRequest(List<Minibatch> minibatches, List<float[]> continuations, int dim) {
             this.minibatches = minibatches;
@@ -255,17 +268,30 @@ public final class PolicyLearner {
             this.dim = dim;
             this.transitions = minibatches.stream().mapToInt(Minibatch::n).sum();
             this.tailPoints = continuations.stream().mapToInt(c -> c.length / dim).sum();
-            criticPoints = new float[(transitions + tailPoints) * dim];
+            finalOf = new int[transitions];
+            java.util.Map<Long, Integer> seen = new java.util.HashMap<>();
+            float[] unique = new float[transitions * dim];
             valueStates = new float[transitions * dim];
             valueSteps = new int[transitions];
-            int at = 0, tailAt = transitions;
-            for (int m = 0; m < minibatches.size(); m++) {
-                Minibatch mb = minibatches.get(m);
-                System.arraycopy(mb.finals, 0, criticPoints, at * dim, mb.n * dim);
+            int at = 0;
+            for (Minibatch mb : minibatches) {
+                for (int q = 0; q < mb.n; q++) {
+                    Integer pos = seen.get(mb.trajectories[q]);
+                    if (pos == null) {
+                        pos = seen.size();
+                        seen.put(mb.trajectories[q], pos);
+                        System.arraycopy(mb.finals, q * dim, unique, pos * dim, dim);
+                    }
+                    finalOf[at + q] = pos;
+                }
                 System.arraycopy(mb.x, 0, valueStates, at * dim, mb.n * dim);
                 System.arraycopy(mb.steps, 0, valueSteps, at, mb.n);
                 at += mb.n;
-                float[] c = continuations.get(m);
+            }
+            finals = seen.size();
+            criticPoints = Arrays.copyOf(unique, (finals + tailPoints) * dim);
+            int tailAt = finals;
+            for (float[] c : continuations) {
                 System.arraycopy(c, 0, criticPoints, tailAt * dim, c.length);
                 tailAt += c.length / dim;
             }
@@ -275,13 +301,18 @@ public final class PolicyLearner {
             return minibatches;
         }
 
-        /** The critic's query: the finals of all minibatches, then their tail continuations. */
+        /** The critic's query: the distinct finals of all minibatches, then their tail continuations. */
         public float[] criticPoints() {
             return criticPoints;
         }
 
         public int criticRows() {
-            return transitions + tailPoints;
+            return finals + tailPoints;
+        }
+
+        /** How many distinct final samples the minibatches' transitions lead to. */
+        public int distinctFinals() {
+            return finals;
         }
 
         /** The value's query: the states of all minibatches, with {@link #valueSteps()}. */
@@ -313,10 +344,12 @@ public final class PolicyLearner {
                     + " values for " + request.criticRows() + " critic and " + request.valueRows() + " value rows");
         List<Minibatch> mbs = request.minibatches;
         List<float[]> fs = new ArrayList<>(), vs = new ArrayList<>(), tails = new ArrayList<>();
-        int pos = 0, tailPos = request.transitions;
+        int pos = 0, tailPos = request.finals;
         for (int m = 0; m < mbs.size(); m++) {
             int n = mbs.get(m).n, tailRows = request.continuations.get(m).length / dim;
-            fs.add(Arrays.copyOfRange(criticScores, pos, pos + n));
+            float[] f = new float[n];
+            for (int q = 0; q < n; q++) f[q] = criticScores[request.finalOf[pos + q]];
+            fs.add(f);
             vs.add(Arrays.copyOfRange(valueScores, pos, pos + n));
             tails.add(Arrays.copyOfRange(criticScores, tailPos, tailPos + tailRows));
             pos += n;
