@@ -49,6 +49,7 @@ import java.util.Set;
  * {@code --profile} adds an instrumented pass: time per phase and ND4J op calls per step. {@code --unet}: the image
  * UNet's training and forward images/s ({@link UNetBench}) against {@code bench/unet_twin.py}, the same network
  * layer for layer, which checks its parameter count and its outputs against sftpg's before it times anything.
+ * {@code --bus}: the cost of moving one trajectory batch of the preset over the clustered event bus ({@link BusBench}).
  */
 final class BenchCommand {
     private final PrintStream out, err;
@@ -64,8 +65,14 @@ final class BenchCommand {
 
     int run(String[] argv) throws IOException, InterruptedException {
         Args args = Args.parse("bench", argv, 1, Set.of("config", "steps", "repeats", "twin", "python", "threads", "twin-spec", "widths"),
-                Set.of("finetune", "no-twin", "profile", "unet"));
+                Set.of("finetune", "no-twin", "profile", "unet", "bus"));
         if (args.flag("unet")) return runUnet(args);
+        if (args.flag("bus")) {
+            if (args.flag("finetune") || args.flag("profile") || args.get("widths") != null)
+                throw new UsageException("bench --bus takes --config, --set and --repeats (messages per median)");
+            return new BusBench(out, err).run(ConfigLoader.load(args.get("config"), args.sets(), System.getenv()),
+                    args.intOption("repeats", 20, 1), 5951);
+        }
         if (args.get("widths") != null) throw new UsageException("bench: --widths belongs to --unet");
         boolean finetune = args.flag("finetune");
         int steps = args.intOption("steps", finetune ? 250 : 2000, 1);
@@ -73,8 +80,8 @@ final class BenchCommand {
         int threads = args.intOption("threads", 1, 1);
         Config base = ConfigLoader.load(args.get("config"), args.sets(), System.getenv());
         Config config = base.with(ConfigSchema.PRETRAIN_STEPS, steps).with(ConfigSchema.PRETRAIN_LOG_EVERY, steps);
-        Nd4jRuntime.configure();
         Diffusion diffusion = new Diffusion(config);
+        Nd4jRuntime.configureFor(diffusion.task().isImage());
         Samples data = diffusion.trainingSet();
         String what = finetune ? "finetune" : "pretrain";
         String unit = finetune ? "critic steps/s" : "steps/s";
@@ -104,7 +111,12 @@ final class BenchCommand {
             err.println("wrote the twin's spec to " + args.get("twin-spec"));
             return Main.OK;
         }
-        Twin twin = args.flag("no-twin") ? null
+        boolean noTwin = args.flag("no-twin");
+        if (!noTwin && data.shape().isImage()) {
+            err.println("bench: the PyTorch twin runs the 2-D presets only; timing sftpg alone (bench --unet compares the image UNet)");
+            noTwin = true;
+        }
+        Twin twin = noTwin ? null
                 : Twin.start(args.get("python"), args.get("twin"), what, steps, threads, twinSpec(config, diffusion, data, policy), err);
         try {
             err.printf("bench %s %s: batch %d, %d steps x %d repeats after a warm-up%s; %s%n", what,
@@ -133,7 +145,7 @@ final class BenchCommand {
             if (twin != null) twin.close();
         }
         if (args.flag("profile")) {
-            if (finetune) profileFinetune(config, data, policy);
+            if (finetune) profileFinetune(config, data, policy, steps);
             else profilePretrain(config, data);
         }
         return Main.OK;
@@ -407,7 +419,7 @@ final class BenchCommand {
     }
 
     /** One fine-tuning critic step split into the calls SftPgLoop makes, each timed. */
-    private void profileFinetune(Config config, Samples data, Network pretrained) {
+    private void profileFinetune(Config config, Samples data, Network pretrained, int steps) {
         SftPgSetup setup = new SftPgSetup(config, data.shape());
         CriticLearner critic = setup.critic();
         ValueLearner value = setup.value();
@@ -439,8 +451,9 @@ final class BenchCommand {
             ns[3] += t4 - t3;
             ns[4] += t5 - t4;
         };
-        int iters = 100 * setup.nCritic();
-        for (int i = 0; i < iters; i++) step.run(); // warm-up
+        // whole policy-update cycles: at least two, about --steps critic steps
+        int iters = Math.max(2, Math.round(steps / (float) setup.nCritic())) * setup.nCritic();
+        for (int i = 0; i < Math.min(iters, 4 * setup.nCritic()); i++) step.run(); // warm-up
         Arrays.fill(ns, 0);
         for (int i = 0; i < iters; i++) step.run();
         long total = Arrays.stream(ns).sum();
@@ -448,6 +461,7 @@ final class BenchCommand {
         for (int i = 0; i < names.length; i++)
             out.printf("  %-52s %7.0f us  %4.1f%%%n", names[i], ns[i] / 1e3 / iters, 100.0 * ns[i] / total);
         out.printf("  %-52s %7.0f us  = %.1f critic steps/s%n", "total", total / 1e3 / iters, iters / (total / 1e9));
+        if (data.shape().isImage()) return; // the op census is for the 2-D loop's many tiny calls
         out.printf("  %s", opCounts(5 * setup.nCritic(), step));
         out.printf("  one small ND4J call (128 x 128 element-wise, in place): %.1f us median%n", probeOpOverhead());
     }

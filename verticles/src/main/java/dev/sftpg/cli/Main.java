@@ -39,9 +39,12 @@ public final class Main {
               bench     --unet [--widths 16,32,32] [--steps N] [--repeats R] [--threads K] [--no-twin] [--python P]
                         [--twin FILE] [--twin-spec FILE]            the image UNet's training and forward images/s against
                                                                    bench/unet_twin.py, alternately
+              bench     --bus [--config F] [--set k=v ...] [--repeats R]
+                                                                   one trajectory batch over the clustered event bus
+                                                                   (clear and TLS) against the rollout that makes it
               help                                                 this text
 
-            --config takes a preset name (swissroll, swissroll-reference, moons) or a JSON file; the default
+            --config takes a preset name (swissroll, swissroll-reference, moons, toy-images, fashion-mnist) or a JSON file; the default
             is swissroll. Keys can also be set with environment variables SFTPG_<KEY> (pretrain.steps ->
             SFTPG_PRETRAIN_STEPS); --set wins over the environment, which wins over the preset.
             """;
