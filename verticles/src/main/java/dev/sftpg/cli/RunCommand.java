@@ -286,11 +286,13 @@ final class RunCommand {
             out.flush();
         };
         Thread hook = new Thread(() -> {
-            Log.info("run", "interrupted: finishing gracefully (final checkpoint and report)");
+            Log.info("run", "interrupted: finishing gracefully (final checkpoint, then the final evaluation and report; "
+                    + "kill -9 abandons them, the checkpoint stays)");
             vertx.runOnContext(v -> coordinator.finish("interrupted"));
             try {
-                // the JVM halts when this hook returns, so the summary is printed here rather than by the main thread
-                summary.accept(finished.future().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS));
+                // the JVM halts when this hook returns, so the summary is printed here rather than by the main thread;
+                // an image run's final evaluation (thousands of samples through the UNet) takes minutes on 2 cores
+                summary.accept(finished.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES));
             } catch (Exception ignored) {
                 // exiting anyway
             }

@@ -23,7 +23,8 @@ import java.nio.file.Path;
  * holds up the heartbeat, the metrics log or a checkpoint.
  */
 public final class Evaluations {
-    private static final int PLOTTED = 2000;
+    /** Points drawn for a scatter plot; an image grid shows 64 (ImageGrid), so images draw only those. */
+    private static final int PLOTTED = 2000, PLOTTED_IMAGES = 64;
 
     /**
      * One evaluation: the weights scored (exactly these become {@code checkpoints/best}), the scores, the samples
@@ -67,10 +68,14 @@ public final class Evaluations {
         return new Result(w, n, s, samples, (System.nanoTime() - start) / 1e9);
     }
 
-    /** Samples 2,000 of the policy under evaluation, writes their picture, and returns them (null for 1-D points). */
+    /**
+     * Samples 2,000 points (64 images) of the policy under evaluation, writes their picture, and returns them (null for
+     * 1-D points). Images are not drawn in one batch of 2,000: a UNet's buffers for it take gigabytes.
+     */
     private Samples writeSamplePlot(long version) {
         if (!task.isImage() && task.shape().size() < 2) return null;
-        Samples samples = new Samples(PLOTTED, task.shape(), TrajectorySampler.sampleFinal(network, setup.sampler(), PLOTTED, PLOTTED, 3));
+        int n = task.isImage() ? PLOTTED_IMAGES : PLOTTED;
+        Samples samples = new Samples(n, task.shape(), TrajectorySampler.sampleFinal(network, setup.sampler(), n, n, 3));
         try {
             task.renderer().writePng(runDir.resolve("samples").resolve(String.format("step-%06d.png", version)), samples, plotData,
                     config.presetName() + " SFT-PG policy v" + version, 600);
