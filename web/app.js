@@ -72,6 +72,8 @@ function redraw() {
     charts.swd.data.datasets[1].data = [{ x: 0, y: initial[metric].mean }, { x: maxX, y: initial[metric].mean }];
     if (floor) charts.swd.data.datasets[2].data = [{ x: 0, y: floor.mean }, { x: maxX, y: floor.mean }];
     charts.swd.options.scales.y.title.text = metric.toUpperCase();
+    document.getElementById('qualityTitle').textContent = 'Quality: ' + (metric === 'fid'
+      ? 'FID (classifier features) of the policy\'s samples' : 'sliced Wasserstein distance of the policy\'s samples');
   }
   Object.values(charts).forEach(c => c.update('none'));
 }

@@ -30,12 +30,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * The dashboard in a real headless Chromium against a short real run: the page loads without errors, the charts
  * receive points (also after a reload), the cluster table lists the roles, a narrow window does not overflow,
  * and a screenshot lands in target/dashboard.png; on the image task the sample panel shows grids of images
- * (target/dashboard-images.png).
+ * (target/dashboard-images.png); on a Fashion-MNIST run the quality chart is the FID curve with the pretrained
+ * sampler's FID and the data floor as lines (target/dashboard-fid.png).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class DashboardBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium"), DRIVER = Path.of("/usr/bin/chromedriver");
-    private static final int PORT = 18941, IMAGE_PORT = 18942;
+    private static final int PORT = 18941, IMAGE_PORT = 18942, FID_PORT = 18943;
 
     @Test
     void thePageShowsTheRunLive(@TempDir Path dir) throws Exception {
@@ -154,6 +155,71 @@ class DashboardBrowserTest {
             stop(IMAGE_PORT);
         }
         assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A Fashion-MNIST run (a tiny UNet pretrained for a few steps here, the shipped FID classifier) on the
+     * convolutional critic: the quality chart turns into the FID curve with its two reference lines, and the grids
+     * show 28x28 garments beside real ones.
+     */
+    @Test
+    void theFashionMnistRunShowsTheFidCurveWithItsReferenceLines(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "needs Debian's chromium and chromium-driver (.ci/run installs them)");
+        Assumptions.assumeTrue(Files.isRegularFile(Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")),
+                "needs Debian's dataset-fashion-mnist (.ci/run installs it)");
+        java.util.List<String> tiny = java.util.List.of("model.widths=4,4", "model.timeEmbedding=8", "pretrain.batchSize=16",
+                "pretrain.steps=20", "pretrain.logEvery=10", "pretrain.checkpointEvery=0", "data.classes=1,7",
+                "eval.fidClassifier=" + Path.of("..", "models", "fashion-mnist-classifier").toAbsolutePath().normalize());
+        Path pretrained = dir.resolve("pretrained");
+        java.util.List<String> pre = new java.util.ArrayList<>(java.util.List.of("pretrain", "--config", "fashion-mnist", "--out", pretrained.toString()));
+        tiny.forEach(kv -> pre.addAll(java.util.List.of("--set", kv)));
+        ByteArrayOutputStream preErr = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(pre.toArray(String[]::new), new PrintStream(new ByteArrayOutputStream(), true),
+                new PrintStream(preErr, true, StandardCharsets.UTF_8)), preErr.toString(StandardCharsets.UTF_8));
+
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--config", "fashion-mnist", "--run-dir",
+                dir.resolve("run").toString()));
+        java.util.List<String> sets = new java.util.ArrayList<>(tiny);
+        sets.addAll(java.util.List.of("finetune.pretrained=" + pretrained, "finetune.batchSize=16", "critic.widths=8,8", "value.hidden=32",
+                "train.maxGeneratorSteps=0", "train.maxMinutes=1.5", "train.evalEvery=2", "train.evalN=200", "eval.n=200",
+                "eval.seeds=2", "cluster.port=5905", "dashboard.port=" + FID_PORT, "dashboard.token=t"));
+        sets.forEach(kv -> args.addAll(java.util.List.of("--set", kv)));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args.toArray(String[]::new),
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        ChromeDriver driver = chromium(dir);
+        try {
+            driver.manage().window().setSize(new Dimension(1280, 1500));
+            JavascriptExecutor js = driver;
+            open(driver, FID_PORT, err);
+            waitFor(() -> num(js, "return charts.swd.data.datasets[0].data.length") >= 2
+                    && num(js, "return document.getElementById('samplesPng').naturalWidth") > 0, 150, "two FID points and a grid", err);
+            assertTrue(driver.findElement(By.id("qualityTitle")).getText().contains("FID"), driver.findElement(By.id("qualityTitle")).getText());
+            assertEquals("FID", js.executeScript("return charts.swd.options.scales.y.title.text"));
+            // the pretrained sampler's FID and the floor span the curve, the floor far below
+            assertEquals(2L, num(js, "return charts.swd.data.datasets[1].data.length"));
+            assertEquals(2L, num(js, "return charts.swd.data.datasets[2].data.length"));
+            Object pretrainedFid = js.executeScript("return charts.swd.data.datasets[1].data[0].y");
+            Object floor = js.executeScript("return charts.swd.data.datasets[2].data[0].y");
+            assertTrue(((Number) floor).doubleValue() < ((Number) pretrainedFid).doubleValue(), floor + " vs " + pretrainedFid);
+            // 28x28 images with a one-pixel border in a grid: the real images' grid is several images wide
+            assertTrue(num(js, "return document.getElementById('dataPng').naturalWidth") >= 4 * 28);
+            Path shot = Path.of("target", "dashboard-fid.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+            assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
+        } finally {
+            driver.quit();
+            stop(FID_PORT);
+        }
+        assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
+        io.vertx.core.json.JsonObject report = new io.vertx.core.json.JsonObject(Files.readString(dir.resolve("run").resolve("report.json")));
+        assertEquals("fid", report.getString("metric"));
+        io.vertx.core.json.JsonObject init = report.getJsonObject("init");
+        assertTrue(init.getJsonObject("fid").getDouble("std") > 0, "two seeds give a spread: " + init);
+        assertTrue(init.getJsonObject("dataFloor").getDouble("mean") < init.getJsonObject("fid").getDouble("mean"), init.encode());
+        assertTrue(report.getJsonObject("final").getJsonObject("fid").getDouble("mean") > 0, report.encode());
     }
 
     private static long num(JavascriptExecutor js, String script) {
