@@ -78,6 +78,11 @@ function redraw() {
   Object.values(charts).forEach(c => c.update('none'));
 }
 
+// learning rates as 1.0e-5, not 0.000009999383162408303
+function sci(v) {
+  return typeof v === 'number' && isFinite(v) && v !== 0 ? v.toExponential(1) : String(v);
+}
+
 function pairs(flat) {
   const out = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push({ x: flat[i], y: flat[i + 1] });
@@ -124,7 +129,7 @@ async function loadStatus() {
   document.getElementById('run').textContent =
     `run ${r.runId || '?'} · preset ${r.preset || '?'} · ${r.sampler || ''} · elapsed ${elapsed.toFixed(0)} s` +
     ` · budget left ${Math.max(0, budget - elapsed).toFixed(0)} s / ${c.maxGeneratorSteps || '∞'} updates` +
-    ` · policy v${c.policyVersion || 0} · policy lr ${(s.generator || {}).policyLr ?? r.policyLr} · B ${r.batchSize} · nCritic ${r.nCritic}` +
+    ` · policy v${c.policyVersion || 0} · policy lr ${sci((s.generator || {}).policyLr ?? r.policyLr)} · B ${r.batchSize} · nCritic ${r.nCritic}` +
     ` · checkpoints ${(c.checkpoints || []).length}` + (c.paused ? ' · PAUSED' : '');
   const body = document.querySelector('#cluster tbody');
   body.innerHTML = '';
