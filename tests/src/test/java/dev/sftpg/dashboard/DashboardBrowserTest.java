@@ -124,21 +124,16 @@ class DashboardBrowserTest {
     void theImageTaskShowsGridsOfImages(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
                 "needs Debian's chromium and chromium-driver (.ci/run installs them)");
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--config", "toy-images", "--run-dir",
-                dir.resolve("run").toString()));
         java.util.List<String> sets = new java.util.ArrayList<>(dev.sftpg.cluster.TinyModels.IMAGE_SETS);
         sets.addAll(java.util.List.of("finetune.pretrained=" + dev.sftpg.cluster.TinyModels.pretrainedImages(),
                 "train.maxGeneratorSteps=0", "train.maxMinutes=1.5", "train.evalEvery=10", "train.evalN=500", "eval.n=300",
-                "eval.seeds=1", "cluster.port=5885", "dashboard.port=" + IMAGE_PORT, "dashboard.token=t"));
-        sets.forEach(kv -> args.addAll(java.util.List.of("--set", kv)));
+                "eval.seeds=1", "cluster.port=5885"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args.toArray(String[]::new),
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        CompletableFuture<Integer> run = startRun("toy-images", dir.resolve("run"), sets, IMAGE_PORT, err);
         ChromeDriver driver = chromium(dir);
         try {
-            driver.manage().window().setSize(new Dimension(1280, 1500));
             JavascriptExecutor js = driver;
-            open(driver, IMAGE_PORT, err);
+            openTall(driver, IMAGE_PORT, err);
             // the sample panel swaps its scatter plot for two image grids: the policy's samples and real images
             waitFor(() -> num(js, "return document.getElementById('samplesPng').naturalWidth") > 0
                     && num(js, "return document.getElementById('dataPng').naturalWidth") > 0
@@ -146,10 +141,7 @@ class DashboardBrowserTest {
             assertEquals(Boolean.TRUE, js.executeScript("return document.getElementById('samplesScatter').hidden"));
             assertEquals(Boolean.FALSE, js.executeScript("return document.getElementById('samplesGrids').hidden"));
             assertTrue(driver.findElement(By.id("samplesCaption")).getText().startsWith("samples, policy v"));
-            Path shot = Path.of("target", "dashboard-images.png");
-            Files.createDirectories(shot.getParent());
-            Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-            assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
+            screenshotWithoutErrors(driver, "dashboard-images.png");
         } finally {
             driver.quit();
             stop(IMAGE_PORT);
@@ -178,21 +170,16 @@ class DashboardBrowserTest {
         assertEquals(0, Main.run(pre.toArray(String[]::new), new PrintStream(new ByteArrayOutputStream(), true),
                 new PrintStream(preErr, true, StandardCharsets.UTF_8)), preErr.toString(StandardCharsets.UTF_8));
 
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--config", "fashion-mnist", "--run-dir",
-                dir.resolve("run").toString()));
         java.util.List<String> sets = new java.util.ArrayList<>(tiny);
         sets.addAll(java.util.List.of("finetune.pretrained=" + pretrained, "finetune.batchSize=16", "critic.widths=8,8", "value.hidden=32",
                 "train.maxGeneratorSteps=0", "train.maxMinutes=1.5", "train.evalEvery=2", "train.evalN=200", "eval.n=200",
-                "eval.seeds=2", "cluster.port=5905", "dashboard.port=" + FID_PORT, "dashboard.token=t"));
-        sets.forEach(kv -> args.addAll(java.util.List.of("--set", kv)));
+                "eval.seeds=2", "cluster.port=5905"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run(args.toArray(String[]::new),
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        CompletableFuture<Integer> run = startRun("fashion-mnist", dir.resolve("run"), sets, FID_PORT, err);
         ChromeDriver driver = chromium(dir);
         try {
-            driver.manage().window().setSize(new Dimension(1280, 1500));
             JavascriptExecutor js = driver;
-            open(driver, FID_PORT, err);
+            openTall(driver, FID_PORT, err);
             waitFor(() -> num(js, "return charts.swd.data.datasets[0].data.length") >= 2
                     && num(js, "return document.getElementById('samplesPng').naturalWidth") > 0, 150, "two FID points and a grid", err);
             assertTrue(driver.findElement(By.id("qualityTitle")).getText().contains("FID"), driver.findElement(By.id("qualityTitle")).getText());
@@ -205,10 +192,7 @@ class DashboardBrowserTest {
             assertTrue(((Number) floor).doubleValue() < ((Number) pretrainedFid).doubleValue(), floor + " vs " + pretrainedFid);
             // 28x28 images with a one-pixel border in a grid: the real images' grid is several images wide
             assertTrue(num(js, "return document.getElementById('dataPng').naturalWidth") >= 4 * 28);
-            Path shot = Path.of("target", "dashboard-fid.png");
-            Files.createDirectories(shot.getParent());
-            Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-            assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
+            screenshotWithoutErrors(driver, "dashboard-fid.png");
         } finally {
             driver.quit();
             stop(FID_PORT);
@@ -220,6 +204,30 @@ class DashboardBrowserTest {
         assertTrue(init.getJsonObject("fid").getDouble("std") > 0, "two seeds give a spread: " + init);
         assertTrue(init.getJsonObject("dataFloor").getDouble("mean") < init.getJsonObject("fid").getDouble("mean"), init.encode());
         assertTrue(report.getJsonObject("final").getJsonObject("fid").getDouble("mean") > 0, report.encode());
+    }
+
+    /** `run --config preset` on the dashboard's port (control token "t") with {@code sets}, in the background. */
+    private static CompletableFuture<Integer> startRun(String preset, Path runDir, java.util.List<String> sets, int port,
+                                                       ByteArrayOutputStream err) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--config", preset, "--run-dir", runDir.toString()));
+        sets.forEach(kv -> args.addAll(java.util.List.of("--set", kv)));
+        args.addAll(java.util.List.of("--set", "dashboard.port=" + port, "--set", "dashboard.token=t"));
+        return CompletableFuture.supplyAsync(() -> Main.run(args.toArray(String[]::new),
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)));
+    }
+
+    /** The page in a window tall enough for the image panels. */
+    private static void openTall(ChromeDriver driver, int port, ByteArrayOutputStream err) throws InterruptedException {
+        driver.manage().window().setSize(new Dimension(1280, 1500));
+        open(driver, port, err);
+    }
+
+    /** target/NAME, after asserting the page reported no error. */
+    private static void screenshotWithoutErrors(ChromeDriver driver, String name) throws java.io.IOException {
+        Path shot = Path.of("target", name);
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        assertFalse(driver.findElement(By.id("run")).getText().startsWith("page error"), "the page reported an error");
     }
 
     private static long num(JavascriptExecutor js, String script) {

@@ -29,10 +29,14 @@ public final class Classifier {
         Conv2d c3 = new Conv2d(p, "conv3", spec.conv2(), spec.conv3(), 3, 2);
         Dense d1 = new Dense(p, "dense1", spec.flatSize(), spec.hidden());
         head = new Dense(p, "dense2", spec.hidden(), spec.classes());
-        body = List.of(c1, new Relu(), c2, new Relu(), c3, new Relu(), new Flatten(), d1, new Relu());
+        body = List.of(c1, relu(), c2, relu(), c3, relu(), new Flatten(), d1, relu());
         store = p.build(dtype, seed);
         for (Layer l : body) l.bind(store);
         head.bind(store);
+    }
+
+    private static Layer relu() {
+        return new LeakyRelu(0);
     }
 
     public ClassifierSpec spec() {

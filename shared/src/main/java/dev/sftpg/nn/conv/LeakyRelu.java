@@ -5,7 +5,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** LeakyReLU, x for x > 0 and {@code slope * x} otherwise, through libnd4j's {@code lrelu} / {@code lrelu_bp}. */
+/**
+ * LeakyReLU, x for x > 0 and {@code slope * x} otherwise, through libnd4j's {@code lrelu} / {@code lrelu_bp}; slope 0
+ * is the plain ReLU (its derivative taken as 0 at x = 0).
+ */
 public final class LeakyRelu implements Layer {
     private final double slope;
     private final Scratch scratch = new Scratch();

@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The classifier's new layers (ReLU, flatten, softmax cross-entropy) and the whole classifier against central finite
- * differences, in double, on tiny instances.
+ * The classifier's layers (ReLU, the LeakyReLU of slope 0; flatten; softmax cross-entropy) and the whole classifier
+ * against central finite differences, in double, on tiny instances.
  */
 class ClassifierGradientCheckTest {
     private static final double H = 1e-6;
@@ -51,7 +51,7 @@ class ClassifierGradientCheckTest {
             if (Math.abs(v) < 0.05) x.reshape(x.length()).putScalar(i, v < 0 ? -0.1 : 0.1);
         }
         INDArray w = Nd4j.rand(DataType.DOUBLE, 2, 3, 4, 4).subi(0.5);
-        Relu relu = new Relu();
+        LeakyRelu relu = new LeakyRelu(0);
         checkInputGradient(relu, x, w);
         INDArray y = relu.forward(x);
         for (long i = 0; i < x.length(); i++)
