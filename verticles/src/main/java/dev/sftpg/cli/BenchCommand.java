@@ -478,7 +478,7 @@ final class BenchCommand {
         return median(t);
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +60,7 @@ final class BusBench {
             MessageCodecs.decode(MessageCodecs.encode(batch), TrajectoryBatch.class);
             if (i >= 0) codec[i] = (System.nanoTime() - t0) / 1e6;
         }
-        out.printf("  encode + decode in memory (checksummed):  median %7.2f ms%n", median(codec));
+        out.printf("  encode + decode in memory (checksummed):  median %7.2f ms%n", BenchCommand.median(codec));
 
         double plain = roundTrips(batch, messages, port, null);
         out.printf("  clustered event bus, loopback, in clear:  median %7.2f ms per batch round trip (%.0f MB/s)%n", plain, bytes / 1e3 / plain);
@@ -84,7 +83,7 @@ final class BusBench {
             Rollout.generate(policy, sampler, b, Rollout.seedFor(0, 0, i + 1));
             if (i >= 0) rollout[i] = (System.nanoTime() - t0) / 1e6;
         }
-        double roll = median(rollout);
+        double roll = BenchCommand.median(rollout);
         out.printf("  the rollout that makes one batch (%d policy forwards of %d, %s): median %.0f ms%n", s, b, Nd4jRuntime.describe(), roll);
         out.printf("  bus share of a batch's life: %.2f%% in clear, %.2f%% over TLS%n", 100 * plain / (plain + roll), 100 * tls / (tls + roll));
         return Main.OK;
@@ -108,7 +107,7 @@ final class BusBench {
                 await(a.eventBus().request(ADDRESS, Buffer.buffer(MessageCodecs.encode(batch))));
                 if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
             }
-            return median(ms);
+            return BenchCommand.median(ms);
         } finally {
             if (c != null) await(c.close());
             await(a.close());
@@ -121,11 +120,5 @@ final class BusBench {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IOException("the bus benchmark's cluster failed: " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

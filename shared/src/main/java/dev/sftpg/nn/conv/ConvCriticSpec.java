@@ -20,12 +20,7 @@ public record ConvCriticSpec(int channels, int height, int width, int[] widths) 
         if (widths.length < 1) throw new IllegalArgumentException("a convolutional critic needs at least one strided layer");
         for (int w : widths) if (w < 1) throw new IllegalArgumentException("critic widths must be positive, got " + Arrays.toString(widths));
         widths = widths.clone();
-        int h = height, w = width;
-        for (int i = 0; i < widths.length; i++) {
-            h /= 2;
-            w /= 2;
-        }
-        if (h < 1 || w < 1)
+        if ((height >> widths.length) < 1 || (width >> widths.length) < 1)
             throw new IllegalArgumentException("a critic with " + widths.length + " stride-2 layers halves a " + height + "x" + width
                     + " image to nothing; give critic.widths at most " + (31 - Integer.numberOfLeadingZeros(Math.min(height, width)))
                     + " entries");
