@@ -229,7 +229,7 @@ public final class ConfigSchema {
 
     // ---- evaluation
     public static final ConfigKey<String> EVAL_SAMPLERS = text("eval.samplers", "ddpm-1000,fastdpm-10,ddim-10",
-            "Samplers `eval` compares: ddpm-N (ancestral, N = T), fastdpm-S (the preset's kind), fastdpm-var-S, "
+            "Samplers `eval` compares: ddpm-N (ancestral; N < T on the sub-sequence, eta 1), fastdpm-S (the preset's kind), fastdpm-var-S, "
                     + "fastdpm-step-S, ddim-S, dpm-solver-2-NFE, dpm-solver-3-NFE, dpm-solver++-2m-NFE.");
     public static final ConfigKey<Integer> EVAL_N = positiveInt("eval.n", 10_000, "Generated and data points per seed.");
     public static final ConfigKey<Integer> EVAL_SEEDS = positiveInt("eval.seeds", 5, "Independent seeds for mean +- std.");

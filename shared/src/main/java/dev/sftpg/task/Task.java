@@ -33,13 +33,14 @@ public record Task(DataSource data, MetricSuite metrics, SampleRenderer renderer
 
     /**
      * The task {@code data.source} names: bars and fashion-mnist are images, everything else points. Fashion-MNIST
-     * is scored by FID in the feature space of the classifier {@code eval.fidClassifier} names, loaded at the first score.
+     * is scored by FID against its whole test set (of the chosen classes) in the feature space of the classifier
+     * {@code eval.fidClassifier} names, loaded at the first score.
      */
     public static Task of(Config config) {
         DataSource source = DataSources.create(config.get(ConfigSchema.DATA_SOURCE), sourceParameters(config));
         int projections = config.get(ConfigSchema.EVAL_PROJECTIONS);
-        if (source instanceof FashionMnist)
-            return new Task(source, MetricSuite.fashionMnist(Fid.metric(config), projections), SampleRenderer.IMAGE_GRID);
+        if (source instanceof FashionMnist fm)
+            return new Task(source, MetricSuite.fashionMnist(Fid.metric(config, fm.testSet()), projections), SampleRenderer.IMAGE_GRID);
         if (source.shape().isImage())
             return new Task(source, MetricSuite.images(projections, source instanceof Bars b ? b : null), SampleRenderer.IMAGE_GRID);
         return new Task(source, MetricSuite.points(projections), SampleRenderer.SCATTER);

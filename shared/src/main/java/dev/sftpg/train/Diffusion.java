@@ -105,7 +105,8 @@ public final class Diffusion {
     }
 
     /**
-     * A sampler record by name: {@code ddpm-N} (ancestral; N must equal T), {@code fastdpm-S} (the preset's FastDPM
+     * A sampler record by name: {@code ddpm-N} (ancestral over all T steps for N = T; for N < T the ancestral chain
+     * on the N-step sub-sequence of {@code sampler.spacing}, eta = 1), {@code fastdpm-S} (the preset's FastDPM
      * kind), {@code fastdpm-var-S}, {@code fastdpm-step-S}, {@code ddim-S} (eta = sampler.kappa for the policy
      * kind ddim, else 0).
      */
@@ -130,10 +131,14 @@ public final class Diffusion {
         boolean integerStepsOnly = config.get(ConfigSchema.MODEL_KIND).equals("reference-toy");
         return switch (kind) {
             case "ddpm" -> {
-                if (steps != schedule.steps())
-                    throw new IllegalArgumentException("sampler " + name + ": ancestral DDPM runs all T = " + schedule.steps()
-                            + " steps; use ddpm-" + schedule.steps() + " or fastdpm-" + steps);
-                yield Ddpm.ancestral(schedule, Ddpm.Variance.parse(config.get(ConfigSchema.SAMPLER_DDPM_VARIANCE)), finalStd);
+                if (steps > schedule.steps())
+                    throw new IllegalArgumentException("sampler " + name + ": the DDPM has only T = " + schedule.steps()
+                            + " steps (ddpm-" + schedule.steps() + " runs them all)");
+                // Fewer steps than T: the ancestral chain on the sub-sequence, with the posterior variance of the
+                // skipped chain (DDIM's eta = 1, FastDPM-STEP's kappa = 1), whatever the preset's kappa.
+                yield steps == schedule.steps()
+                        ? Ddpm.ancestral(schedule, Ddpm.Variance.parse(config.get(ConfigSchema.SAMPLER_DDPM_VARIANCE)), finalStd)
+                        : FastDpm.step(schedule, steps, spacing, 1.0, finalStd, "ddpm-" + steps);
             }
             case "fastdpm-var" -> {
                 if (integerStepsOnly)

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Compares samplers on one network with the task's metrics: per seed, n generated samples against an evaluation draw
  * of n samples (and a second, independent draw of the training distribution for ratios such as sharpness); mean and
- * std over seeds. The "data" row scores a draw of the training distribution the same way: the floor no sampler can
+ * std over seeds. A metric may hold a fixed reference instead of the draw: FID scores against the whole test set. The "data" row scores a draw of the training distribution the same way: the floor no sampler can
  * beat. Evaluation draws never come from a file's training rows, so a model that memorised them gains nothing.
  */
 public final class Evaluator {

@@ -84,4 +84,15 @@ class FidMetricTest {
         assertEquals(classifier.fid(gen, reference), s.get("fid"), 0.0);
         assertTrue(s.get("swd") > 0);
     }
+
+    @Test
+    void aFixedReferenceIsScoredAgainstWhateverDrawTheMetricIsGiven() {
+        Samples whole = SyntheticImages.draw(1000, 0.6, 0, 71).images, gen = SyntheticImages.draw(300, 0.6, 0, 72).images;
+        Metric fid = Fid.metric(() -> classifier, whole);
+        Samples smallDraw = SyntheticImages.draw(300, 0.6, 0, 73).images, shifted = SyntheticImages.draw(300, 0.6, 0.5, 74).images;
+        double expected = classifier.fid(gen, whole);
+        assertEquals(expected, fid.score(gen, smallDraw, null, 0), 0.0);
+        assertEquals(expected, fid.score(gen, shifted, null, 1), 0.0);
+        assertTrue(Math.abs(classifier.fid(gen, smallDraw) - expected) > 1e-6, "the draw itself would score differently");
+    }
 }

@@ -64,4 +64,18 @@ class DiffusionSamplerNamesTest {
         assertTrue(toyMsg.contains("reference-toy"), toyMsg);
         assertSame(DpmSolver.class, DIFFUSION.samplerByName(" dpm-solver-3-10 ").getClass());
     }
+
+    @Test
+    void aShortDdpmIsTheAncestralChainOnTheSubSequenceWhateverTheKappa() {
+        Diffusion half = new Diffusion(ConfigLoader.load("swissroll", List.of("sampler.kappa=0.5", "sampler.kind=fastdpm-step"), Map.of()));
+        Diffusion one = new Diffusion(ConfigLoader.load("swissroll", List.of("sampler.kappa=1", "sampler.kind=fastdpm-step"), Map.of()));
+        SamplerRecord ddpm = half.sampler("ddpm-10"), step = one.sampler("fastdpm-step-10");
+        assertEquals("ddpm-10", ddpm.name());
+        assertEquals(10, ddpm.nfe());
+        assertEquals(java.util.Arrays.toString(step.b()), java.util.Arrays.toString(ddpm.b()));
+        assertEquals(java.util.Arrays.toString(step.s()), java.util.Arrays.toString(ddpm.s()));
+        assertTrue(!java.util.Arrays.equals(ddpm.s(), half.sampler("fastdpm-step-10").s()), "kappa 0.5 is another chain");
+        String msg = assertThrows(IllegalArgumentException.class, () -> DIFFUSION.sampler("ddpm-2000")).getMessage();
+        assertTrue(msg.contains("T = "), msg);
+    }
 }
