@@ -1,5 +1,7 @@
 package dev.sftpg.nn;
 
+import dev.sftpg.nn.simd.FloatKernels;
+import dev.sftpg.nn.simd.Simd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
@@ -9,7 +11,10 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
 import org.nd4j.linalg.factory.Nd4j;
 
 
-/** Element-wise nonlinearities with their derivatives, written into caller-owned buffers (no allocation). */
+/**
+ * Element-wise nonlinearities with their derivatives, written into caller-owned buffers (no allocation). Softplus
+ * on float arrays is one fused SIMD loop per direction ({@link FloatKernels}); otherwise, and in double, libnd4j ops.
+ */
 public enum Activation {
     RELU, SOFTPLUS, IDENTITY;
 
@@ -18,6 +23,10 @@ public enum Activation {
         switch (this) {
             case RELU -> Nd4j.getExecutioner().exec(new RectifiedLinear(pre, out, 0.0));
             case SOFTPLUS -> {
+                if (fused(pre, out)) {
+                    FloatKernels.softplus(pre, out);
+                    return;
+                }
                 // libnd4j computes log(1 + exp(x)) literally, which is +inf beyond x ~ 88 in float32;
                 // max(x, 0) + log(1 + exp(-|x|)) is the same function without overflow
                 Nd4j.getExecutioner().exec(new Abs(pre, scratch));
@@ -38,12 +47,21 @@ public enum Activation {
                 grad.muli(scratch);
             }
             case SOFTPLUS -> {
+                if (fused(pre, grad)) {
+                    FloatKernels.mulSigmoid(pre, grad);
+                    return;
+                }
                 Nd4j.getExecutioner().exec(new Sigmoid(pre, scratch));
                 grad.muli(scratch);
             }
             case IDENTITY -> {
             }
         }
+    }
+
+    /** Whether the fused loops can take the pair: float, packed, same length, the Vector API present. */
+    private static boolean fused(INDArray a, INDArray b) {
+        return Simd.AVAILABLE && a.length() == b.length() && FloatKernels.fits(a) && FloatKernels.fits(b);
     }
 
     public static Activation parse(String s) {

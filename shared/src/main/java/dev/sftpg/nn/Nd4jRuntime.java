@@ -22,7 +22,7 @@ public final class Nd4jRuntime {
 
     /**
      * Threads for image work, chosen by the command: libnd4j's master threads (element-wise ops over whole batches
-     * of feature maps) and the UNet layers' fused loops ({@link dev.sftpg.nn.conv.Parallel}), at most the OpenMP
+     * of feature maps) and the UNet layers' fused loops ({@link dev.sftpg.nn.simd.Parallel}), at most the OpenMP
      * threads the process started with. OMP_NUM_THREADS, read once when the native libraries load, also sizes
      * oneDNN's convolutions, so the launcher has to set it. The 2-D networks keep {@link #configure()}'s one thread:
      * their small ops cost more to hand to a second thread than to run.
@@ -33,7 +33,7 @@ public final class Nd4jRuntime {
         configure();
         int granted = Math.max(1, Math.min(threads, Nd4j.getEnvironment().maxThreads()));
         Nd4j.getEnvironment().setMaxMasterThreads(granted);
-        dev.sftpg.nn.conv.Parallel.setThreads(granted);
+        dev.sftpg.nn.simd.Parallel.setThreads(granted);
         return granted;
     }
 

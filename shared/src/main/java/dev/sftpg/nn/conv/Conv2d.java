@@ -1,5 +1,7 @@
 package dev.sftpg.nn.conv;
 
+import dev.sftpg.nn.simd.FloatKernels;
+import dev.sftpg.nn.simd.Simd;
 import dev.sftpg.nn.Init;
 import dev.sftpg.nn.ParameterStore;
 import org.nd4j.linalg.api.buffer.DataType;

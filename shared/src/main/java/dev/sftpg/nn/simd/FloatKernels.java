@@ -1,4 +1,4 @@
-package dev.sftpg.nn.conv;
+package dev.sftpg.nn.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -11,12 +11,12 @@ import java.nio.ByteOrder;
 
 /**
  * Fused loops over the native memory of c-ordered float arrays, in SIMD through the (incubating) Vector API: the
- * group statistics, the per-row affine map and SiLU that libnd4j can only do as several ops, each a pass over
+ * group statistics, the per-row affine map, SiLU and softplus that libnd4j can only do as several ops, each a pass over
  * memory (a group's sum and sum of squares here is one read; libnd4j's reductions are not vectorised). Arrays are
  * addressed as rows of equal length, row r at element r * rowLength; rows are split over {@link Parallel}'s threads.
  * Load this class only when {@link Simd#AVAILABLE}: without the module on the JVM's command line its linking fails.
  */
-final class FloatKernels {
+public final class FloatKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -32,7 +32,7 @@ final class FloatKernels {
     }
 
     /** Whether the kernels can address {@code a}: float, elements packed in c order. */
-    static boolean fits(INDArray a) {
+    public static boolean fits(INDArray a) {
         return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
     }
 
@@ -48,7 +48,7 @@ final class FloatKernels {
      * Per row of {@code x}: the mean into {@code mean} and 1 / sqrt(variance + eps) into {@code invStd}, the
      * variance (biased, as normalisation uses it) taken from the centred values in a second pass.
      */
-    static void moments(INDArray x, int rows, int n, double eps, double[] mean, double[] invStd) {
+    public static void moments(INDArray x, int rows, int n, double eps, double[] mean, double[] invStd) {
         ByteBuffer xb = bytes(x);
         int x0 = base(x);
         Parallel.rows(rows, n, (from, to) -> moments(xb, x0, from, to, n, eps, mean, invStd));
@@ -80,7 +80,7 @@ final class FloatKernels {
     }
 
     /** y = x * scale[r] + shift[r] along each row r. */
-    static void affine(INDArray x, INDArray y, int rows, int n, float[] scale, float[] shift) {
+    public static void affine(INDArray x, INDArray y, int rows, int n, float[] scale, float[] shift) {
         ByteBuffer xb = bytes(x), yb = bytes(y);
         int x0 = base(x), y0 = base(y);
         Parallel.rows(rows, n, (from, to) -> affine(xb, x0, yb, y0, from, to, n, scale, shift));
@@ -99,7 +99,7 @@ final class FloatKernels {
     }
 
     /** Per row r: sumDy[r] = sum of dy, sumDyX[r] = sum of dy * (x - centre[r]). */
-    static void rowSums(INDArray dy, INDArray x, int rows, int n, float[] centre, double[] sumDy, double[] sumDyX) {
+    public static void rowSums(INDArray dy, INDArray x, int rows, int n, float[] centre, double[] sumDy, double[] sumDyX) {
         ByteBuffer db = bytes(dy), xb = bytes(x);
         int d0 = base(dy), x0 = base(x);
         Parallel.rows(rows, 2L * n, (from, to) -> rowSums(db, d0, xb, x0, from, to, n, centre, sumDy, sumDyX));
@@ -129,7 +129,7 @@ final class FloatKernels {
     }
 
     /** dx = dy * a[r] + x * b[r] + c[r] along each row r. */
-    static void combine(INDArray dy, INDArray x, INDArray dx, int rows, int n, float[] a, float[] b, float[] c) {
+    public static void combine(INDArray dy, INDArray x, INDArray dx, int rows, int n, float[] a, float[] b, float[] c) {
         ByteBuffer db = bytes(dy), xb = bytes(x), ob = bytes(dx);
         int d0 = base(dy), x0 = base(x), o0 = base(dx);
         Parallel.rows(rows, 3L * n, (from, to) -> combine(db, d0, xb, x0, ob, o0, from, to, n, a, b, c));
@@ -153,7 +153,7 @@ final class FloatKernels {
     }
 
     /** y = x * s and s = sigmoid(x) = 1 / (1 + exp(-x)), over all elements. */
-    static void silu(INDArray x, INDArray y, INDArray s) {
+    public static void silu(INDArray x, INDArray y, INDArray s) {
         ByteBuffer xb = bytes(x), yb = bytes(y), sb = bytes(s);
         int x0 = base(x), y0 = base(y), s0 = base(s), n = Math.toIntExact(x.length());
         Parallel.rows(chunks(n), CHUNK, (from, to) -> silu(xb, x0, yb, y0, sb, s0, from * CHUNK, Math.min(n, to * CHUNK)));
@@ -177,7 +177,7 @@ final class FloatKernels {
     }
 
     /** dx = dy * s (1 + x (1 - s)), s = sigmoid(x) as {@link #silu} kept it. */
-    static void siluBackward(INDArray dy, INDArray x, INDArray s, INDArray dx) {
+    public static void siluBackward(INDArray dy, INDArray x, INDArray s, INDArray dx) {
         ByteBuffer db = bytes(dy), xb = bytes(x), sb = bytes(s), ob = bytes(dx);
         int d0 = base(dy), x0 = base(x), s0 = base(s), o0 = base(dx), n = Math.toIntExact(x.length());
         Parallel.rows(chunks(n), CHUNK, (from, to) -> siluBackward(db, d0, xb, x0, sb, s0, ob, o0, from * CHUNK, Math.min(n, to * CHUNK)));
@@ -200,11 +200,58 @@ final class FloatKernels {
         }
     }
     /**
+     * y = softplus(x) in the overflow-safe form max(x, 0) + log1p(exp(-|x|)): one pass where libnd4j needs five ops
+     * (its own softplus overflows past x ~ 88 and evaluates exp one element at a time).
+     */
+    public static void softplus(INDArray x, INDArray y) {
+        ByteBuffer xb = bytes(x), yb = bytes(y);
+        int x0 = base(x), y0 = base(y), n = Math.toIntExact(x.length());
+        Parallel.rows(chunks(n), CHUNK, (from, to) -> softplus(xb, x0, yb, y0, from * CHUNK, Math.min(n, to * CHUNK)));
+    }
+
+    private static void softplus(ByteBuffer xb, int x0, ByteBuffer yb, int y0, int from, int n) {
+        int bound = from + F.loopBound(n - from);
+        FloatVector zero = FloatVector.zero(F);
+        int i = from;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
+            v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).add(v.max(zero))
+                    .intoByteBuffer(yb, y0 + i * Float.BYTES, ORDER);
+        }
+        for (; i < n; i++) {
+            float v = xb.getFloat(x0 + i * Float.BYTES);
+            yb.putFloat(y0 + i * Float.BYTES, (float) (Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))));
+        }
+    }
+
+    /** g = g * sigmoid(x) in place: softplus's backward, one pass. */
+    public static void mulSigmoid(INDArray x, INDArray g) {
+        ByteBuffer xb = bytes(x), gb = bytes(g);
+        int x0 = base(x), g0 = base(g), n = Math.toIntExact(x.length());
+        Parallel.rows(chunks(n), CHUNK, (from, to) -> mulSigmoid(xb, x0, gb, g0, from * CHUNK, Math.min(n, to * CHUNK)));
+    }
+
+    private static void mulSigmoid(ByteBuffer xb, int x0, ByteBuffer gb, int g0, int from, int n) {
+        int bound = from + F.loopBound(n - from);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = from;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
+            FloatVector g = FloatVector.fromByteBuffer(F, gb, g0 + i * Float.BYTES, ORDER);
+            g.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoByteBuffer(gb, g0 + i * Float.BYTES, ORDER);
+        }
+        for (; i < n; i++) {
+            float v = xb.getFloat(x0 + i * Float.BYTES);
+            gb.putFloat(g0 + i * Float.BYTES, (float) (gb.getFloat(g0 + i * Float.BYTES) / (1 + Math.exp(-v))));
+        }
+    }
+
+    /**
      * The taps' shifted sums: for each sample b and output channel o, y[b, o, Y, X] += planes[b, t, Y + dy, X + dx]
      * over the tap t = (o * k + ky) * k + kx, shift (dy, dx) = (ky - pad, kx - pad), where the neighbour lies in
      * the h x w image.
      */
-    static void shiftAdd(INDArray planes, INDArray y, int batch, int out, int k, int pad, int h, int w) {
+    public static void shiftAdd(INDArray planes, INDArray y, int batch, int out, int k, int pad, int h, int w) {
         ByteBuffer pb = bytes(planes), yb = bytes(y);
         int p0 = base(planes), y0 = base(y), plane = h * w;
         Parallel.rows(batch, (long) out * k * k * plane, (from, to) -> {
@@ -224,7 +271,7 @@ final class FloatKernels {
     }
 
     /** The gradient of {@link #shiftAdd}'s planes: dPlanes[b, t, Y + dy, X + dx] = dy[b, o, Y, X], zero where no pixel maps. */
-    static void shiftGather(INDArray dy, INDArray dPlanes, int batch, int out, int k, int pad, int h, int w) {
+    public static void shiftGather(INDArray dy, INDArray dPlanes, int batch, int out, int k, int pad, int h, int w) {
         ByteBuffer gb = bytes(dy), pb = bytes(dPlanes);
         int g0 = base(dy), p0 = base(dPlanes), plane = h * w;
         Parallel.rows(batch, (long) out * k * k * plane, (from, to) -> {

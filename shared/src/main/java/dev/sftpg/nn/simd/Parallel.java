@@ -1,4 +1,4 @@
-package dev.sftpg.nn.conv;
+package dev.sftpg.nn.simd;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,12 +33,12 @@ public final class Parallel {
         return threads;
     }
 
-    interface Range {
+    public interface Range {
         void run(int from, int to);
     }
 
     /** {@code body} over rows [0, rows), each {@code rowLength} elements, in contiguous parts, one per thread. */
-    static void rows(int rows, long rowLength, Range body) {
+    public static void rows(int rows, long rowLength, Range body) {
         int t = Math.min(threads, rows);
         ExecutorService p = pool;
         if (t <= 1 || p == null || (long) rows * rowLength < MIN_SPLIT) {
