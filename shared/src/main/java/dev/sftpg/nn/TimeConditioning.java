@@ -52,6 +52,11 @@ public sealed interface TimeConditioning permits TimeConditioning.OneHot, TimeCo
         public void encode(float[] tau, int batch, float[] out) {
             int half = dim / 2;
             for (int i = 0; i < batch; i++) {
+                // a sampler's batch shares one time: its features are computed once and copied
+                if (i > 0 && Float.floatToRawIntBits(tau[i]) == Float.floatToRawIntBits(tau[i - 1])) {
+                    System.arraycopy(out, (i - 1) * dim, out, i * dim, dim);
+                    continue;
+                }
                 for (int k = 0; k < half; k++) {
                     double arg = tau[i] * Math.exp(-Math.log(maxPeriod) * k / half);
                     out[i * dim + k] = (float) Math.sin(arg);
