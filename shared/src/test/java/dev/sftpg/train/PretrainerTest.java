@@ -6,6 +6,8 @@ import dev.sftpg.config.Config;
 import dev.sftpg.config.ConfigLoader;
 import dev.sftpg.data.Samples;
 import dev.sftpg.sampler.TrajectorySampler;
+import dev.sftpg.nn.Nd4jRuntime;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +22,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class PretrainerTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    /** The settings `pretrain` runs 2-D work with: one libnd4j master thread, so reductions split one way only. */
+    @BeforeAll
+    static void configureAsTheCommandDoes() {
+        Nd4jRuntime.configure();
+    }
 
     private static Config preset(String name) {
         return ConfigLoader.load(name, List.of("pretrain.steps=600", "pretrain.logEvery=100", "data.size=2000"), Map.of());

@@ -1,6 +1,7 @@
 package dev.sftpg.nn.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,6 +16,14 @@ import java.nio.ByteOrder;
  * memory (a group's sum and sum of squares here is one read; libnd4j's reductions are not vectorised). Arrays are
  * addressed as rows of equal length, row r at element r * rowLength; rows are split over {@link Parallel}'s threads.
  * Load this class only when {@link Simd#AVAILABLE}: without the module on the JVM's command line its linking fails.
+ * <p>
+ * Every result is the same to the last bit whether the JIT has compiled a loop or not, so that runs with the same
+ * seeds repeat exactly: the loops use only operations IEEE rounds one way (add, multiply, divide, fused multiply-add,
+ * min, max, integer conversion). The Vector API's own transcendental lanes (EXP, LOG1P) and its lane reductions are
+ * not such: compiled they are a vector library's approximations and a tree of adds, interpreted the scalar
+ * {@code Math} functions and a left-to-right sum. Here exp is Cephes' single-precision polynomial after a
+ * Cody-Waite reduction, log1p on [0, 1] the atanh series, and lanes are summed left to right; each has a scalar twin
+ * that the vector tails use, so an element's value does not depend on whether it fell in a tail.
  */
 public final class FloatKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -25,6 +34,75 @@ public final class FloatKernels {
     private static final int CHUNK = 1 << 12;
 
     private FloatKernels() {
+    }
+
+    // exp: x = n ln2 + r with |r| <= ln2 / 2, exp(r) by Cephes' expf polynomial, 2^n from the exponent bits
+    private static final float EXP_LO = -87.33654f, EXP_HI = 88.0f; // 2^n stays a normal float
+    private static final float LOG2E = 1.44269504088896341f, ROUND = 12582912f; // 1.5 * 2^23 rounds to an integer
+    private static final float LN2_HI = 0.6931472f, LN2_LO = -1.9046542e-9f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /** exp(x) in float, within two ulps, the same bits as {@link #exp(FloatVector)} lane by lane. */
+    static float exp(float x) {
+        float c = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float n = Math.fma(c, LOG2E, ROUND) - ROUND;
+        float r = Math.fma(n, -LN2_LO, Math.fma(n, -LN2_HI, c));
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+        float e = Math.fma(p, r * r, r) + 1f;
+        return e * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(EXP_LO).min(EXP_HI);
+        FloatVector n = c.fma(LOG2E, ROUND).sub(ROUND);
+        FloatVector r = n.fma(k(-LN2_LO), n.fma(k(-LN2_HI), c));
+        FloatVector p = k(P0).fma(r, k(P1)).fma(r, k(P2)).fma(r, k(P3)).fma(r, k(P4)).fma(r, k(P5));
+        FloatVector e = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return e.mul(bits.reinterpretAsFloats());
+    }
+
+    private static FloatVector k(float c) {
+        return FloatVector.broadcast(F, c);
+    }
+
+    // log1p(e) = 2 atanh(s), s = e / (2 + e) <= 1/3 on [0, 1]: the series to s^15 is below float's rounding
+    private static final float A15 = 2f / 15, A13 = 2f / 13, A11 = 2f / 11, A9 = 2f / 9, A7 = 2f / 7, A5 = 2f / 5, A3 = 2f / 3;
+
+    /** log(1 + e) for e in [0, 1] within three ulps, the same bits as {@link #log1pUnit(FloatVector)} lane by lane. */
+    static float log1pUnit(float e) {
+        float s = e / (2f + e), z = s * s;
+        float q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(A15, z, A13), z, A11), z, A9), z, A7), z, A5), z, A3);
+        return s * Math.fma(q, z, 2f);
+    }
+
+    static FloatVector log1pUnit(FloatVector e) {
+        FloatVector s = e.div(e.add(2f)), z = s.mul(s);
+        FloatVector q = k(A15).fma(z, k(A13)).fma(z, k(A11)).fma(z, k(A9)).fma(z, k(A7)).fma(z, k(A5)).fma(z, k(A3));
+        return s.mul(q.fma(z, k(2f)));
+    }
+
+    /** softplus(x) = max(x, 0) + log1p(exp(-|x|)), overflow-safe; the scalar twin of the vector loop's lanes. */
+    static float softplus(float x) {
+        return Math.max(x, 0f) + log1pUnit(exp(-Math.abs(x)));
+    }
+
+    /** sigmoid(x) = 1 / (1 + exp(-x)); the scalar twin of the vector loops' lanes. */
+    static float sigmoid(float x) {
+        return 1f / (exp(-x) + 1f);
+    }
+
+    private static FloatVector sigmoid(FloatVector x) {
+        return k(1f).div(exp(x.neg()).add(1f));
+    }
+
+    /** The lanes of {@code v} summed left to right in double (a reduction whose order the JIT cannot change). */
+    static double sumLanes(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        double s = 0;
+        for (float x : lanes) s += x;
+        return s;
     }
 
     private static int chunks(int n) {
@@ -56,12 +134,13 @@ public final class FloatKernels {
 
     private static void moments(ByteBuffer xb, int x0, int from, int to, int n, double eps, double[] mean, double[] invStd) {
         int bound = F.loopBound(n);
+        float[] lanes = new float[LANES];
         for (int r = from; r < to; r++) {
             int o = x0 + r * n * Float.BYTES;
             FloatVector s = FloatVector.zero(F);
             int i = 0;
             for (; i < bound; i += LANES) s = s.add(FloatVector.fromByteBuffer(F, xb, o + i * Float.BYTES, ORDER));
-            double sum = s.reduceLanes(VectorOperators.ADD);
+            double sum = sumLanes(s, lanes);
             for (; i < n; i++) sum += xb.getFloat(o + i * Float.BYTES);
             float m = (float) (sum / n);
             FloatVector mv = FloatVector.broadcast(F, m), q = FloatVector.zero(F);
@@ -69,7 +148,7 @@ public final class FloatKernels {
                 FloatVector d = FloatVector.fromByteBuffer(F, xb, o + i * Float.BYTES, ORDER).sub(mv);
                 q = d.fma(d, q);
             }
-            double sq = q.reduceLanes(VectorOperators.ADD);
+            double sq = sumLanes(q, lanes);
             for (; i < n; i++) {
                 double d = xb.getFloat(o + i * Float.BYTES) - m;
                 sq += d * d;
@@ -108,6 +187,7 @@ public final class FloatKernels {
     private static void rowSums(ByteBuffer db, int d0, ByteBuffer xb, int x0, int from, int to, int n, float[] centre,
                                 double[] sumDy, double[] sumDyX) {
         int bound = F.loopBound(n);
+        float[] lanes = new float[LANES];
         for (int r = from; r < to; r++) {
             int od = d0 + r * n * Float.BYTES, ox = x0 + r * n * Float.BYTES;
             FloatVector c = FloatVector.broadcast(F, centre[r]), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
@@ -117,7 +197,7 @@ public final class FloatKernels {
                 s1 = s1.add(g);
                 s2 = FloatVector.fromByteBuffer(F, xb, ox + i * Float.BYTES, ORDER).sub(c).fma(g, s2);
             }
-            double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+            double a = sumLanes(s1, lanes), b = sumLanes(s2, lanes);
             for (; i < n; i++) {
                 float g = db.getFloat(od + i * Float.BYTES);
                 a += g;
@@ -161,16 +241,15 @@ public final class FloatKernels {
 
     private static void silu(ByteBuffer xb, int x0, ByteBuffer yb, int y0, ByteBuffer sb, int s0, int from, int n) {
         int bound = from + F.loopBound(n - from);
-        FloatVector one = FloatVector.broadcast(F, 1f);
         int i = from;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
-            FloatVector sig = one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+            FloatVector sig = sigmoid(v);
             sig.intoByteBuffer(sb, s0 + i * Float.BYTES, ORDER);
             v.mul(sig).intoByteBuffer(yb, y0 + i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
-            float v = xb.getFloat(x0 + i * Float.BYTES), sig = (float) (1 / (1 + Math.exp(-v)));
+            float v = xb.getFloat(x0 + i * Float.BYTES), sig = sigmoid(v);
             sb.putFloat(s0 + i * Float.BYTES, sig);
             yb.putFloat(y0 + i * Float.BYTES, v * sig);
         }
@@ -211,17 +290,12 @@ public final class FloatKernels {
 
     private static void softplus(ByteBuffer xb, int x0, ByteBuffer yb, int y0, int from, int n) {
         int bound = from + F.loopBound(n - from);
-        FloatVector zero = FloatVector.zero(F);
         int i = from;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
-            v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).add(v.max(zero))
-                    .intoByteBuffer(yb, y0 + i * Float.BYTES, ORDER);
+            v.max(0f).add(log1pUnit(exp(v.abs().neg()))).intoByteBuffer(yb, y0 + i * Float.BYTES, ORDER);
         }
-        for (; i < n; i++) {
-            float v = xb.getFloat(x0 + i * Float.BYTES);
-            yb.putFloat(y0 + i * Float.BYTES, (float) (Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))));
-        }
+        for (; i < n; i++) yb.putFloat(y0 + i * Float.BYTES, softplus(xb.getFloat(x0 + i * Float.BYTES)));
     }
 
     /** g = g * sigmoid(x) in place: softplus's backward, one pass. */
@@ -233,16 +307,15 @@ public final class FloatKernels {
 
     private static void mulSigmoid(ByteBuffer xb, int x0, ByteBuffer gb, int g0, int from, int n) {
         int bound = from + F.loopBound(n - from);
-        FloatVector one = FloatVector.broadcast(F, 1f);
         int i = from;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + i * Float.BYTES, ORDER);
             FloatVector g = FloatVector.fromByteBuffer(F, gb, g0 + i * Float.BYTES, ORDER);
-            g.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoByteBuffer(gb, g0 + i * Float.BYTES, ORDER);
+            g.div(exp(v.neg()).add(1f)).intoByteBuffer(gb, g0 + i * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             float v = xb.getFloat(x0 + i * Float.BYTES);
-            gb.putFloat(g0 + i * Float.BYTES, (float) (gb.getFloat(g0 + i * Float.BYTES) / (1 + Math.exp(-v))));
+            gb.putFloat(g0 + i * Float.BYTES, gb.getFloat(g0 + i * Float.BYTES) / (exp(-v) + 1f));
         }
     }
 
