@@ -278,6 +278,7 @@ public final class FloatKernels {
             ob.putFloat(o0 + i * Float.BYTES, (v * (1 - sig) + 1) * sig * db.getFloat(d0 + i * Float.BYTES));
         }
     }
+
     /**
      * y = softplus(x) in the overflow-safe form max(x, 0) + log1p(exp(-|x|)): one pass where libnd4j needs five ops
      * (its own softplus overflows past x ~ 88 and evaluates exp one element at a time).
