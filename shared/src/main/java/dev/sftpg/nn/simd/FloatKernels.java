@@ -19,10 +19,10 @@ import java.nio.ByteOrder;
  * <p>
  * Every result is the same to the last bit whether the JIT has compiled a loop or not, so that runs with the same
  * seeds repeat exactly: the loops use only operations IEEE rounds one way (add, multiply, divide, fused multiply-add,
- * min, max, integer conversion). The Vector API's own transcendental lanes (EXP, LOG1P) and its lane reductions are
+ * min, max, bit reinterpretation). The Vector API's own transcendental lanes (EXP, LOG1P) and its lane reductions are
  * not such: compiled they are a vector library's approximations and a tree of adds, interpreted the scalar
  * {@code Math} functions and a left-to-right sum. Here exp is Cephes' single-precision polynomial after a
- * Cody-Waite reduction, log1p on [0, 1] the atanh series, and lanes are summed left to right; each has a scalar twin
+ * Cody-Waite reduction, log1p on [0, 1] a polynomial, and lanes are summed left to right; each has a scalar twin
  * that the vector tails use, so an element's value does not depend on whether it fell in a tail.
  */
 public final class FloatKernels {
@@ -39,6 +39,8 @@ public final class FloatKernels {
     // exp: x = n ln2 + r with |r| <= ln2 / 2, exp(r) by Cephes' expf polynomial, 2^n from the exponent bits
     private static final float EXP_LO = -87.33654f, EXP_HI = 88.0f; // 2^n stays a normal float
     private static final float LOG2E = 1.44269504088896341f, ROUND = 12582912f; // 1.5 * 2^23 rounds to an integer
+    /** ROUND + n has the bits 0x4B400000 + n, so (bits - this) << 23 is 2^n's: n + 127 in the exponent field. */
+    private static final int ROUND_BITS_LESS_BIAS = 0x4B400000 - 127;
     private static final float LN2_HI = 0.6931472f, LN2_LO = -1.9046542e-9f;
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
             P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
@@ -46,20 +48,21 @@ public final class FloatKernels {
     /** exp(x) in float, within two ulps, the same bits as {@link #exp(FloatVector)} lane by lane. */
     static float exp(float x) {
         float c = Math.min(Math.max(x, EXP_LO), EXP_HI);
-        float n = Math.fma(c, LOG2E, ROUND) - ROUND;
+        float t = Math.fma(c, LOG2E, ROUND), n = t - ROUND;
         float r = Math.fma(n, -LN2_LO, Math.fma(n, -LN2_HI, c));
         float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
         float e = Math.fma(p, r * r, r) + 1f;
-        return e * Float.intBitsToFloat(((int) n + 127) << 23);
+        return e * Float.intBitsToFloat((Float.floatToRawIntBits(t) - ROUND_BITS_LESS_BIAS) << 23);
     }
 
     static FloatVector exp(FloatVector x) {
         FloatVector c = x.max(EXP_LO).min(EXP_HI);
-        FloatVector n = c.fma(LOG2E, ROUND).sub(ROUND);
+        FloatVector t = c.fma(LOG2E, ROUND), n = t.sub(ROUND);
         FloatVector r = n.fma(k(-LN2_LO), n.fma(k(-LN2_HI), c));
         FloatVector p = k(P0).fma(r, k(P1)).fma(r, k(P2)).fma(r, k(P3)).fma(r, k(P4)).fma(r, k(P5));
         FloatVector e = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n from t's own bits (JDK 17 does not compile the float-to-int lane conversion to vector code)
+        IntVector bits = t.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23);
         return e.mul(bits.reinterpretAsFloats());
     }
 
@@ -67,20 +70,23 @@ public final class FloatKernels {
         return FloatVector.broadcast(F, c);
     }
 
-    // log1p(e) = 2 atanh(s), s = e / (2 + e) <= 1/3 on [0, 1]: the series to s^15 is below float's rounding
-    private static final float A15 = 2f / 15, A13 = 2f / 13, A11 = 2f / 11, A9 = 2f / 9, A7 = 2f / 7, A5 = 2f / 5, A3 = 2f / 3;
+    // log1p(e) = e q(e) on [0, 1], q a degree-9 polynomial (Chebyshev interpolation of log1p(e) / e, within 1.5 ulps
+    // in float): no division, which costs a vector unit as much as a dozen fused multiply-adds
+    private static final float Q0 = 1.0f, Q1 = -0.49999892711639404f, Q2 = 0.33329710364341736f,
+            Q3 = -0.24951615929603577f, Q4 = 0.1966327428817749f, Q5 = -0.1526966691017151f, Q6 = 0.10543623566627502f,
+            Q7 = -0.056373611092567444f, Q8 = 0.019542526453733444f, Q9 = -0.0031760570127516985f;
 
-    /** log(1 + e) for e in [0, 1] within three ulps, the same bits as {@link #log1pUnit(FloatVector)} lane by lane. */
+    /** log(1 + e) for e in [0, 1] within two ulps, the same bits as {@link #log1pUnit(FloatVector)} lane by lane. */
     static float log1pUnit(float e) {
-        float s = e / (2f + e), z = s * s;
-        float q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(A15, z, A13), z, A11), z, A9), z, A7), z, A5), z, A3);
-        return s * Math.fma(q, z, 2f);
+        float q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Q9, e, Q8), e, Q7), e, Q6), e, Q5), e, Q4);
+        q = Math.fma(Math.fma(Math.fma(Math.fma(q, e, Q3), e, Q2), e, Q1), e, Q0);
+        return e * q;
     }
 
     static FloatVector log1pUnit(FloatVector e) {
-        FloatVector s = e.div(e.add(2f)), z = s.mul(s);
-        FloatVector q = k(A15).fma(z, k(A13)).fma(z, k(A11)).fma(z, k(A9)).fma(z, k(A7)).fma(z, k(A5)).fma(z, k(A3));
-        return s.mul(q.fma(z, k(2f)));
+        FloatVector q = k(Q9).fma(e, k(Q8)).fma(e, k(Q7)).fma(e, k(Q6)).fma(e, k(Q5)).fma(e, k(Q4))
+                .fma(e, k(Q3)).fma(e, k(Q2)).fma(e, k(Q1)).fma(e, k(Q0));
+        return e.mul(q);
     }
 
     /** softplus(x) = max(x, 0) + log1p(exp(-|x|)), overflow-safe; the scalar twin of the vector loop's lanes. */
