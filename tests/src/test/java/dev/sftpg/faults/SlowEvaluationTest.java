@@ -30,7 +30,7 @@ class SlowEvaluationTest {
         Path runDir = dir.resolve("run");
         String cluster = "sftpg-se-" + ProcessHandle.current().pid();
         String[] args = Faults.runArgs(runDir, cluster, 5981, "train.workerTimeout=1", "train.evalEvery=15",
-                "train.evalN=20000", "train.maxGeneratorSteps=45", "train.checkpointEvery=15");
+                "train.evalN=80000", "train.maxGeneratorSteps=45", "train.checkpointEvery=15");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CompletableFuture<Integer> run = Faults.inBackground(args, err);
         assertEquals(0, run.get(4, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));

@@ -31,7 +31,7 @@ final class DashboardSamples {
             } catch (Exception notYet) {
                 // pretraining, or the nodes are joining
             }
-            Thread.sleep(500);
+            Thread.sleep(200);
         }
         return null;
     }
