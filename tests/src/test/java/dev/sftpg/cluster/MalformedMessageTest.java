@@ -37,30 +37,31 @@ class MalformedMessageTest {
         Log.quiet(true);
         SftPgSetup setup = new SftPgSetup(TinyModels.config("critic.hidden=16", "value.hidden=16"), SampleShape.vector(2));
         Vertx vertx = Vertx.vertx();
+        Addresses bus = new Addresses("malformed", 1);
         try {
-            await(Deployer.deploy(vertx, new ValueVerticle(setup, null), "value"));
-            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, setup.diffusion().dataSource().sample(500, 0), null), "discriminator"));
+            await(Deployer.deploy(vertx, new ValueVerticle(setup, bus, null), "value"));
+            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, bus, setup.diffusion().dataSource().sample(500, 0), null), "discriminator"));
             DeliveryOptions evil = new DeliveryOptions().addHeader(Addresses.SENDER, "evil");
             byte[] garbage = new byte[64];
             new Random(1).nextBytes(garbage);
-            vertx.eventBus().send(Addresses.BATCH, Buffer.buffer(garbage), evil);
+            vertx.eventBus().send(bus.batch(), Buffer.buffer(garbage), evil);
             byte[] valid = MessageCodecs.encode(ScoreQuery.critic(1, new int[]{2}, new float[]{0.1f, 0.2f}));
-            vertx.eventBus().send(Addresses.BATCH, Buffer.buffer(java.util.Arrays.copyOf(valid, valid.length - 3)), evil);
+            vertx.eventBus().send(bus.batch(), Buffer.buffer(java.util.Arrays.copyOf(valid, valid.length - 3)), evil);
             // a well-formed batch of 3-D points does not fit a 2-D run
             TrajectoryBatch wrongShape = new TrajectoryBatch(0, "evil", 0, 10, 1, new int[]{3}, new float[11 * 3]);
-            vertx.eventBus().send(Addresses.BATCH, Wire.encode(wrongShape), evil);
+            vertx.eventBus().send(bus.batch(), Wire.encode(wrongShape), evil);
             ExecutionException e = assertThrows(ExecutionException.class, () -> vertx.eventBus()
-                    .request(Addresses.CRITIC_SCORE, Buffer.buffer(garbage), evil).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+                    .request(bus.criticScore(), Buffer.buffer(garbage), evil).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
             assertEquals(400, ((ReplyException) e.getCause()).failureCode());
-            vertx.eventBus().send(Addresses.VALUE_FIT, Buffer.buffer("not a pair"), evil);
+            vertx.eventBus().send(bus.valueFit(), Buffer.buffer("not a pair"), evil);
 
             // still serving
-            var reply = vertx.eventBus().<Buffer>request(Addresses.CRITIC_SCORE, Buffer.buffer(valid), evil)
+            var reply = vertx.eventBus().<Buffer>request(bus.criticScore(), Buffer.buffer(valid), evil)
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertEquals(1, MessageCodecs.decode(reply.body().getBytes(), ScoreReply.class).values().length);
 
             CompletableFuture<Long> discRejects = new CompletableFuture<>(), valueRejects = new CompletableFuture<>();
-            vertx.eventBus().<Buffer>consumer(Addresses.METRICS, m -> {
+            vertx.eventBus().<Buffer>consumer(bus.metrics(), m -> {
                 MetricsReport r = MessageCodecs.decode(m.body().getBytes(), MetricsReport.class);
                 long n = new JsonObject(r.json()).getLong("rejectedMessages");
                 if (r.source().equals("discriminator") && n == 4) discRejects.complete(n);

@@ -52,16 +52,17 @@ class VerticleMathsTest {
         assertEquals(tailBaselineStd.equals("0") ? 10 : 6, loop.policy().tailFrom());
 
         Vertx vertx = Vertx.vertx();
+        Addresses bus = new Addresses("maths", 1);
         try {
             CompletableFuture<PolicyWeights> reached = new CompletableFuture<>();
-            vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, m -> {
+            vertx.eventBus().<Buffer>consumer(bus.policyAnnounce(), m -> {
                 PolicyWeights w = MessageCodecs.decode(m.body().getBytes(), PolicyWeights.class);
                 if (w.version() == updates) reached.complete(w);
             });
-            await(Deployer.deploy(vertx, new ValueVerticle(setup, null), "value"));
-            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, data, null), "discriminator"));
-            await(Deployer.deploy(vertx, new GeneratorVerticle(setup, model.network(), null), "generator"));
-            await(Deployer.deploy(vertx, new RolloutVerticle("rollout-0", 0, setup, model.network()), "rollout-0"));
+            await(Deployer.deploy(vertx, new ValueVerticle(setup, bus, null), "value"));
+            await(Deployer.deploy(vertx, new DiscriminatorVerticle(setup, bus, data, null), "discriminator"));
+            await(Deployer.deploy(vertx, new GeneratorVerticle(setup, bus, model.network(), null), "generator"));
+            await(Deployer.deploy(vertx, new RolloutVerticle("rollout-0", 0, setup, model.network(), bus), "rollout-0"));
             PolicyWeights w = reached.get(120, TimeUnit.SECONDS);
             assertArrayEquals(loop.policy().weights(), w.params(), "policy weights after " + updates + " updates");
         } finally {

@@ -50,11 +50,15 @@ class NumericalFaultTest {
         Vertx rogue = ClusterFactory.start(cluster, "127.0.0.1", List.of("127.0.0.1"), 5861)
                 .toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
         try {
+            // a node in the cluster learns the run's current incarnation, and with it its addresses, from a heartbeat
+            CompletableFuture<Addresses> current = new CompletableFuture<>();
+            rogue.eventBus().consumer(Addresses.HEARTBEAT, m -> current.complete(Addresses.ofHeartbeat(m)));
+            Addresses bus = current.get(30, TimeUnit.SECONDS);
             float[] huge = new float[11 * 64 * 2];
             Arrays.fill(huge, 3e38f);
             DeliveryOptions from = new DeliveryOptions().addHeader(Addresses.SENDER, "diverged-worker");
             for (int i = 0; i < 8; i++)
-                rogue.eventBus().send(Addresses.BATCH, Wire.encode(new TrajectoryBatch(0, "diverged-worker", i, 10, 64,
+                rogue.eventBus().send(bus.batch(), Wire.encode(new TrajectoryBatch(0, "diverged-worker", i, 10, 64,
                         new int[]{2}, huge)), from);
             Faults.waitFor(() -> Faults.read(metrics).contains("\"event\":\"rollback\""), 60, "a rollback", err);
         } finally {

@@ -216,7 +216,8 @@ final class RunCommand {
         PretrainedModel pretrained = PretrainedModel.load(pretrainedDir);
         warnIfMadeDifferently(pretrained, pretrainedDir, config);
         AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
-        RunSpec spec = new RunSpec(runId, config, pretrained.shape());
+        // this coordinator's start time names its incarnation of the run: a resume elsewhere starts a newer one
+        RunSpec spec = new RunSpec(runId, System.currentTimeMillis(), config, pretrained.shape());
         SftPgSetup setup = spec.setup();
 
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);
@@ -241,7 +242,7 @@ final class RunCommand {
         Vertx vertx = startNode(clusterName, network, "cluster.port");
         AtomicBoolean ending = new AtomicBoolean();
         // once the workers are told to stop, their leaving is the expected end, not news
-        vertx.eventBus().consumer(Addresses.CONTROL, m -> {
+        vertx.eventBus().consumer(spec.addresses().control(), m -> {
             if ("stop".equals(m.headers().get("command"))) ending.set(true);
         });
         ClusterFactory.onMemberLeft(vertx, member -> {

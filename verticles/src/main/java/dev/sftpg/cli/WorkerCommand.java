@@ -68,7 +68,7 @@ final class WorkerCommand {
         CountDownLatch stopped = new CountDownLatch(1);
         CoordinatorWatch watch = new CoordinatorWatch(spec.runId(), reattachTimeout,
                 (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000));
-        vertx.eventBus().consumer(Addresses.CONTROL, m -> {
+        vertx.eventBus().consumer(spec.addresses().control(), m -> {
             if ("stop".equals(m.headers().get("command"))) stopped.countDown();
             if ("suspend".equals(m.headers().get("command"))) watch.suspended();
         });
@@ -90,7 +90,7 @@ final class WorkerCommand {
                 ? PretrainedModel.load(PretrainedModel.dirFor(spec.config())).network() : null;
         int firstNumber = (int) (ProcessHandle.current().pid() % 100_000) * 10 + 1;
         RoleWiring.Rollouts rollouts = new RoleWiring.Rollouts(instances, i -> base + "-" + i, i -> firstNumber + i, architecture, true);
-        for (RoleWiring.Hosted h : wiring.learners(roles, role -> startState(vertx, role), pretrained, rollouts))
+        for (RoleWiring.Hosted h : wiring.learners(roles, role -> startState(vertx, spec, role), pretrained, rollouts))
             Deployer.deploy(vertx, h.verticle(), h.pool()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         err.printf("worker %s joined run %s with %s%n", base, spec.runId(), roles.equals(List.of("rollout"))
                 ? instances + " rollout worker(s)" : String.join(", ", roles));
@@ -126,8 +126,8 @@ final class WorkerCommand {
     }
 
     /** The state a worker-hosted learner starts from: the resumed checkpoint's, or null for a fresh run. */
-    private static LearnerState startState(Vertx vertx, String role) throws Exception {
-        Buffer body = vertx.eventBus().<Buffer>request(Addresses.startState(role), Buffer.buffer())
+    private static LearnerState startState(Vertx vertx, RunSpec spec, String role) throws Exception {
+        Buffer body = vertx.eventBus().<Buffer>request(spec.addresses().startState(role), Buffer.buffer())
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body();
         return body == null || body.length() == 0 ? null
                 : MessageCodecs.decode(body.getBytes(), LearnerState.class);
@@ -138,7 +138,7 @@ final class WorkerCommand {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (System.nanoTime() < deadline) {
             try {
-                JsonObject json = vertx.eventBus().<JsonObject>request(Addresses.RUN_INFO, Buffer.buffer())
+                JsonObject json = vertx.eventBus().<JsonObject>request(new Addresses("", 0).runInfo(), Buffer.buffer())
                         .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
                 return RunSpec.fromJson(json);
             } catch (Exception e) {

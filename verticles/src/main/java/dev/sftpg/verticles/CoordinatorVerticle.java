@@ -71,7 +71,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
      */
     public CoordinatorVerticle(RunSpec spec, CoordinatorSettings settings, Path runDir, Supplier<Evaluations> evaluations,
                                Path pretrainedModelFile, JsonObject initial, Promise<JsonObject> finished, FinetuneCheckpoint resumed) {
-        super("coordinator", "coordinator");
+        super("coordinator", "coordinator", spec.addresses());
         this.spec = spec;
         this.settings = settings;
         this.runDir = runDir;
@@ -81,7 +81,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         this.resumed = resumed;
         this.state = new CoordinatorState(spec.runId(), initial);
         this.budget = new Budget(settings.maxMinutes(), settings.maxGeneratorSteps());
-        this.liveness = new Liveness(spec.runId(), System.currentTimeMillis(), settings.learnerTimeoutMillis());
+        this.liveness = new Liveness(spec.addresses(), settings.learnerTimeoutMillis());
         if (resumed != null) {
             state.resumeFrom(resumed.coordinator());
             lastEvaluationAsked = state.lastEvaluated();
@@ -94,24 +94,23 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         startMillis = System.currentTimeMillis();
         runLog = RunLog.open(runDir, role);
         // the pause is a hold the user asked for, and after the final cut nothing more may be produced
-        learners = new LearnerRequests(vertx, wire, id, () -> control.paused() || finishing);
+        learners = new LearnerRequests(vertx, wire, bus, id, () -> control.paused() || finishing);
         checkpointer = new Checkpointer(runDir, spec.config(), settings.keepCheckpoints(), learners, state, this::elapsedSeconds, runLog);
         if (resumed != null) checkpointer.resumedAt(resumed.policyVersion());
         evaluations = new EvaluationQueue(vertx, evaluationsFactory.get());
         control = new DashboardControl(this, runLog);
         rollback = new Rollback(runDir, settings, state, learners, runLog,
-                line -> vertx.eventBus().publish(Addresses.EVENTS, new JsonObject().put("type", "rollback").put("message", line)));
-        vertx.eventBus().<Buffer>consumer(Addresses.RUN_INFO, m -> m.reply(spec.toJson()));
-        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, this::onMetrics);
-        vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, this::onPolicy);
-        vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL_REQUEST, this::onControl);
-        vertx.eventBus().<JsonObject>consumer(Addresses.FAULT, this::onFault);
+                line -> vertx.eventBus().publish(bus.events(), new JsonObject().put("type", "rollback").put("message", line)));
+        vertx.eventBus().<Buffer>consumer(bus.runInfo(), m -> m.reply(spec.toJson()));
+        vertx.eventBus().<Buffer>consumer(bus.metrics(), this::onMetrics);
+        vertx.eventBus().<Buffer>consumer(bus.policyAnnounce(), this::onPolicy);
+        vertx.eventBus().<JsonObject>consumer(bus.controlRequest(), this::onControl);
+        vertx.eventBus().<JsonObject>consumer(bus.fault(), this::onFault);
         for (String r : LearnerBus.LEARNERS) // learners hosted by worker processes start from the same checkpoint as ours
-            vertx.eventBus().<Buffer>consumer(Addresses.startState(r), m -> m.reply(resumed == null ? Buffer.buffer() : Wire.encode(resumed.learner(r))));
+            vertx.eventBus().<Buffer>consumer(bus.startState(r), m -> m.reply(resumed == null ? Buffer.buffer() : Wire.encode(resumed.learner(r))));
         vertx.eventBus().<Buffer>consumer(Addresses.HEARTBEAT, this::onHeartbeat);
         vertx.setPeriodic(1000, t -> {
-            vertx.eventBus().publish(Addresses.HEARTBEAT, Buffer.buffer(), wire.from().addHeader("runId", spec.runId())
-                    .addHeader("incarnation", Long.toString(liveness.incarnation())));
+            vertx.eventBus().publish(Addresses.HEARTBEAT, Buffer.buffer(), bus.heartbeat(wire.from()));
             checkLearners();
             checkBudget();
         });
@@ -124,7 +123,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
     }
 
     private void onHeartbeat(Message<Buffer> m) {
-        if (finishing || !liveness.supersededBy(m.headers().get("runId"), m.headers().get("incarnation"))) return;
+        if (finishing || !liveness.supersededBy(Addresses.ofHeartbeat(m))) return;
         Log.warn(role, "a newer coordinator of run " + spec.runId() + " joined the cluster (resumed elsewhere): this one stops");
         failed = true;
         superseded = true;
@@ -187,7 +186,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
                 Evaluations.summary(r.score()), r.points()));
         JsonObject event = point.copy().put("type", "eval");
         if (r.samples() != null) event.put("samples", r.samplesJson());
-        vertx.eventBus().publish(Addresses.EVENTS, event);
+        vertx.eventBus().publish(bus.events(), event);
         // a run that lost a learner or its cluster cannot take a consistent snapshot any more
         if (best && !failed) checkpointer.best(r.weights());
     }
@@ -230,7 +229,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
             last = Future.succeededFuture(); // the cluster belongs to the newer coordinator now: touch nothing
         } else if (failed) {
             // a learner is gone, so no consistent final state exists: workers wait for `run --resume` instead of leaving
-            vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", "suspend"));
+            vertx.eventBus().publish(bus.control(), Buffer.buffer(), wire.from().addHeader("command", "suspend"));
             last = Future.succeededFuture();
         } else {
             // hold first: credits already out still come back as batches, none go out again, so the final cut is
@@ -243,7 +242,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
                         return null;
                     })
                     .compose(v -> current != null ? checkpointer.step(current.version()) : Future.succeededFuture())
-                    .onComplete(ar -> vertx.eventBus().publish(Addresses.CONTROL, Buffer.buffer(), wire.from().addHeader("command", "stop")));
+                    .onComplete(ar -> vertx.eventBus().publish(bus.control(), Buffer.buffer(), wire.from().addHeader("command", "stop")));
         }
         // the final evaluation queues behind any periodic one still running, and the report waits for both and for
         // the checkpoints (best included) they lead to

@@ -49,12 +49,15 @@ public final class DashboardVerticle extends VerticleBase {
     private final List<HttpServerResponse> streams = new ArrayList<>();
     private JsonObject latestSamples = new JsonObject();
     private HttpServer server;
+    private Addresses bus;
 
     /**
      * @param runInfo  static facts about the run (id, preset, key config values) shown on the page
      * @param data     real samples drawn behind (points) or beside (images) the policy's samples
+     * @param bus      the incarnation of the run to show
      */
-    public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Samples data) {
+    public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Samples data, Addresses bus) {
+        this.bus = bus;
         this.host = host;
         this.port = port;
         this.token = token;
@@ -68,7 +71,7 @@ public final class DashboardVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, m -> {
+        vertx.eventBus().<Buffer>consumer(bus.metrics(), m -> {
             MetricsReport r = wire.decode(m, MetricsReport.class);
             if (r == null) return;
             JsonObject metrics = new JsonObject(r.json());
@@ -79,7 +82,7 @@ public final class DashboardVerticle extends VerticleBase {
             while (history.size() > HISTORY) history.removeFirst();
             broadcast("metrics", entry);
         });
-        vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
+        vertx.eventBus().<JsonObject>consumer(bus.events(), m -> {
             JsonObject e = m.body();
             if (!"eval".equals(e.getString("type"))) return;
             JsonObject samples = e.getJsonObject("samples");
@@ -182,7 +185,7 @@ public final class DashboardVerticle extends VerticleBase {
             return;
         }
         String action = ctx.pathParam("action");
-        vertx.eventBus().<JsonObject>request(Addresses.CONTROL_REQUEST, new JsonObject().put("action", action))
+        vertx.eventBus().<JsonObject>request(bus.controlRequest(), new JsonObject().put("action", action))
                 .onSuccess(reply -> ctx.json(reply.body()))
                 .onFailure(e -> {
                     int code = e instanceof io.vertx.core.eventbus.ReplyException re && re.failureCode() >= 400 ? re.failureCode() : 503;

@@ -41,12 +41,12 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private double lastIpm, lastLoss, lastGradNorm;
 
     /** @param initial the state to start from (a resumed run), or null for a fresh critic */
-    public DiscriminatorVerticle(SftPgSetup setup, Samples data, LearnerState initial) {
-        this(setup, LearnerSettings.from(setup.config()), data, initial);
+    public DiscriminatorVerticle(SftPgSetup setup, Addresses bus, Samples data, LearnerState initial) {
+        this(setup, LearnerSettings.from(setup.config()), bus, data, initial);
     }
 
-    public DiscriminatorVerticle(SftPgSetup setup, LearnerSettings settings, Samples data, LearnerState initial) {
-        super("discriminator", "discriminator");
+    public DiscriminatorVerticle(SftPgSetup setup, LearnerSettings settings, Addresses bus, Samples data, LearnerState initial) {
+        super("discriminator", "discriminator", bus);
         this.setup = setup;
         this.settings = settings;
         this.data = data;
@@ -62,8 +62,8 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
             steps = initial.counters().path("steps").asLong();
         }
         faultThreshold(settings.nanRollbackAfter());
-        vertx.eventBus().<Buffer>consumer(Addresses.BATCH, m -> queue.submit(() -> onBatch(m)));
-        vertx.eventBus().<Buffer>consumer(Addresses.CRITIC_SCORE, this::onScore);
+        vertx.eventBus().<Buffer>consumer(bus.batch(), m -> queue.submit(() -> onBatch(m)));
+        vertx.eventBus().<Buffer>consumer(bus.criticScore(), this::onScore);
         serveState(queue, () -> NetworkState.capture(role, critic.network(), critic.optimizer(),
                 JSON.createObjectNode().put("steps", steps).put("realDrawn", real.drawn()), java.util.Map.of()), this::restore);
         startMetrics();
@@ -77,6 +77,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     }
 
     private Future<?> onBatch(Message<Buffer> m) {
+        countBatch(m);
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
         if (!setup.shape().matches(batch.sampleShape()) || batch.steps() != setup.sampler().steps()) {
@@ -92,7 +93,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
             batchLost(batch, "the critic's scores of its samples are not finite");
             return Future.succeededFuture();
         }
-        return Requests.request(vertx, Addresses.VALUE_FIT, Wire.pair(batch, new ScoreReply(batch.sequence(), f)), wire.from(), id)
+        return Requests.request(vertx, bus.valueFit(), Wire.pair(batch, new ScoreReply(batch.sequence(), f)), wire.from(), id)
                 .map(reply -> {
                     CouplingGradient c = wire.decode(reply, CouplingGradient.class);
                     if (c == null) throw new IllegalStateException("malformed reply from the value learner");
@@ -102,7 +103,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
                     lastIpm = s.ipm();
                     lastLoss = s.loss();
                     lastGradNorm = s.update().gradNorm();
-                    vertx.eventBus().send(Addresses.GENERATOR_BATCH, m.body(), wire.from());
+                    vertx.eventBus().send(bus.generatorBatch(), m.body(), stampOf(m));
                     return null;
                 })
                 .onFailure(e -> batchLost(batch, e.getMessage()));
@@ -112,7 +113,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     private void batchLost(TrajectoryBatch batch, String why) {
         if (lostBatches++ == 0 || lostBatches % 100 == 0)
             Log.warn(role, "batch " + batch.sequence() + " of " + batch.workerId() + " lost (" + why + "); " + lostBatches + " lost so far");
-        vertx.eventBus().send(Addresses.BATCH_LOST, Wire.encode(new Credit(batch.workerId(), 1)), wire.from());
+        vertx.eventBus().send(bus.batchLost(), Wire.encode(new Credit(batch.workerId(), 1)), wire.from());
     }
 
     private void onScore(Message<Buffer> m) {

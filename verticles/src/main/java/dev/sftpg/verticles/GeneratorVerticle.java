@@ -49,12 +49,12 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private PolicyLearner.Update last;
 
     /** @param initial the state to start from (a resumed run), or null to start from the pretrained weights */
-    public GeneratorVerticle(SftPgSetup setup, Network pretrained, LearnerState initial) {
-        this(setup, GeneratorSettings.from(setup.config(), null), pretrained, initial);
+    public GeneratorVerticle(SftPgSetup setup, Addresses bus, Network pretrained, LearnerState initial) {
+        this(setup, GeneratorSettings.from(setup.config(), null), bus, pretrained, initial);
     }
 
-    public GeneratorVerticle(SftPgSetup setup, GeneratorSettings settings, Network pretrained, LearnerState initial) {
-        super("generator", "generator");
+    public GeneratorVerticle(SftPgSetup setup, GeneratorSettings settings, Addresses bus, Network pretrained, LearnerState initial) {
+        super("generator", "generator", bus);
         this.setup = setup;
         this.settings = settings;
         this.pretrained = pretrained;
@@ -71,13 +71,13 @@ public final class GeneratorVerticle extends LearnerVerticle {
         ledger = new CreditLedger(role, settings, this::sendCredit, System.currentTimeMillis());
         if (initial != null) resumeFrom(initial);
         faultThreshold(settings.nanRollbackAfter());
-        vertx.eventBus().<Buffer>consumer(Addresses.POLICY_WEIGHTS, m -> m.reply(Wire.encode(weights())));
-        vertx.eventBus().<Buffer>consumer(Addresses.WORKER_HELLO, this::onHello);
-        vertx.eventBus().<Buffer>consumer(Addresses.GENERATOR_BATCH, m -> queue.submit(() -> onBatch(m)));
-        vertx.eventBus().<Buffer>consumer(Addresses.BATCH_LOST, this::onLostBatch);
-        vertx.eventBus().<Buffer>consumer(Addresses.GENERATOR_HOLD, this::onHold);
+        vertx.eventBus().<Buffer>consumer(bus.policyWeights(), m -> m.reply(Wire.encode(weights())));
+        vertx.eventBus().<Buffer>consumer(bus.workerHello(), this::onHello);
+        vertx.eventBus().<Buffer>consumer(bus.generatorBatch(), m -> queue.submit(() -> onBatch(m)));
+        vertx.eventBus().<Buffer>consumer(bus.batchLost(), this::onLostBatch);
+        vertx.eventBus().<Buffer>consumer(bus.generatorHold(), this::onHold);
         // only known workers' metrics matter, as heartbeats: no decoding
-        vertx.eventBus().<Buffer>consumer(Addresses.METRICS, m -> ledger.heardFrom(m.headers().get(Addresses.SENDER)));
+        vertx.eventBus().<Buffer>consumer(bus.metrics(), m -> ledger.heardFrom(m.headers().get(Addresses.SENDER)));
         serveState(queue, this::capture, this::rollBackTo);
         vertx.setPeriodic(1000, t -> {
             ledger.checkWorkers();
@@ -85,7 +85,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         });
         startMetrics();
         // a resumed policy tells the coordinator (and any re-attaching worker) which version it continues from
-        if (initial != null) vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
+        if (initial != null) vertx.eventBus().publish(bus.policyAnnounce(), Wire.encode(weights()), wire.from());
         return Future.succeededFuture();
     }
 
@@ -126,7 +126,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         NetworkState.restore(s, policy.network(), policy.optimizer());
         policy.lrScale(s.counters().path("lrScale").asDouble(1.0)); // the schedule goes on, lowered
         policy.restore(policy.version() + 1, new float[0], new int[0]);
-        vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
+        vertx.eventBus().publish(bus.policyAnnounce(), Wire.encode(weights()), wire.from());
     }
 
     // ------------------------------------------------------------------ the bus side of the credit ledger
@@ -142,7 +142,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
 
     private void sendCredit(String workerId, int n) {
         DeliveryOptions o = wire.from().addHeader("policyVersion", Long.toString(policy.version()));
-        vertx.eventBus().send(Addresses.credit(workerId), Wire.encode(new Credit(workerId, n)), o);
+        vertx.eventBus().send(bus.credit(workerId), Wire.encode(new Credit(workerId, n)), o);
     }
 
     private void creditReturned(String workerId) {
@@ -206,6 +206,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     // ------------------------------------------------------------------ batches and policy updates
 
     private Future<?> onBatch(Message<Buffer> m) {
+        countBatch(m);
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
         ledger.batchArrived(batch.workerId(), batch.sequence());
@@ -226,9 +227,9 @@ public final class GeneratorVerticle extends LearnerVerticle {
     private Future<?> update() {
         PolicyLearner.ScoreRequest request = policy.scoreRequest();
         int[] shape = setup.shape().dims();
-        Future<Message<Buffer>> f = Requests.request(vertx, Addresses.CRITIC_SCORE,
+        Future<Message<Buffer>> f = Requests.request(vertx, bus.criticScore(),
                 Wire.encode(ScoreQuery.critic(++queryIds, shape, request.criticPoints())), wire.from(), id);
-        Future<Message<Buffer>> v = Requests.request(vertx, Addresses.VALUE_SCORE,
+        Future<Message<Buffer>> v = Requests.request(vertx, bus.valueScore(),
                 Wire.encode(ScoreQuery.value(++queryIds, shape, request.valueStates(), request.valueSteps())), wire.from(), id);
         return Future.all(f, v).map(done -> {
             ScoreReply fr = wire.decode(f.result(), ScoreReply.class), vr = wire.decode(v.result(), ScoreReply.class);
@@ -236,7 +237,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
             last = policy.apply(request, fr.values(), vr.values());
             for (int i = 0; i < last.skipped(); i++) noteUpdate(false, "policy");
             if (last.skipped() < request.minibatches().size()) noteUpdate(true, "policy");
-            vertx.eventBus().publish(Addresses.POLICY_ANNOUNCE, Wire.encode(weights()), wire.from());
+            vertx.eventBus().publish(bus.policyAnnounce(), Wire.encode(weights()), wire.from());
             return null;
         });
     }

@@ -27,13 +27,15 @@ final class LearnerRequests implements LearnerBus {
 
     private final Vertx vertx;
     private final Wire wire;
+    private final Addresses bus;
     private final String id;
     private final BooleanSupplier keepHeld;
 
     /** @param keepHeld whether a hold must outlast the checkpoint or rollback that took it (paused, or the run ending) */
-    LearnerRequests(Vertx vertx, Wire wire, String id, BooleanSupplier keepHeld) {
+    LearnerRequests(Vertx vertx, Wire wire, Addresses bus, String id, BooleanSupplier keepHeld) {
         this.vertx = vertx;
         this.wire = wire;
+        this.bus = bus;
         this.id = id;
         this.keepHeld = keepHeld;
     }
@@ -44,7 +46,7 @@ final class LearnerRequests implements LearnerBus {
 
     /** Holds (or releases) the generator's credits; holding completes once nothing is in flight. */
     Future<Boolean> hold(boolean on) {
-        return Requests.request(vertx, Addresses.GENERATOR_HOLD, Buffer.buffer(new JsonObject().put("hold", on).encode()),
+        return Requests.request(vertx, bus.generatorHold(), Buffer.buffer(new JsonObject().put("hold", on).encode()),
                 bounded(), id, REPLY_WAIT_MILLIS).map(r -> new JsonObject(r.body()).getBoolean("quiescent", true));
     }
 
@@ -62,7 +64,7 @@ final class LearnerRequests implements LearnerBus {
     public Future<Map<String, LearnerState>> snapshot() {
         List<Future<Message<Buffer>>> parts = new ArrayList<>();
         for (String r : LEARNERS)
-            parts.add(Requests.request(vertx, Addresses.snapshot(r), Buffer.buffer(), bounded(), id, REPLY_WAIT_MILLIS));
+            parts.add(Requests.request(vertx, bus.snapshot(r), Buffer.buffer(), bounded(), id, REPLY_WAIT_MILLIS));
         return Future.all(parts).compose(all -> {
             Map<String, LearnerState> states = new LinkedHashMap<>();
             for (int i = 0; i < LEARNERS.size(); i++) {
@@ -76,11 +78,11 @@ final class LearnerRequests implements LearnerBus {
 
     @Override
     public Future<?> restore(String learner, LearnerState s) {
-        return Requests.request(vertx, Addresses.restore(learner), Wire.encode(s), bounded(), id, REPLY_WAIT_MILLIS);
+        return Requests.request(vertx, bus.restore(learner), Wire.encode(s), bounded(), id, REPLY_WAIT_MILLIS);
     }
 
     /** The policy's current weights, as the generator serves them. */
     Future<Message<Buffer>> currentPolicy() {
-        return Requests.request(vertx, Addresses.POLICY_WEIGHTS, Buffer.buffer(), bounded(), id, REPLY_WAIT_MILLIS);
+        return Requests.request(vertx, bus.policyWeights(), Buffer.buffer(), bounded(), id, REPLY_WAIT_MILLIS);
     }
 }

@@ -6,32 +6,57 @@ import dev.sftpg.verticles.bus.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.verticles.bus.Log;
 
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Common shell of the roles: a name, a {@link Wire} that counts malformed input, and a once-a-second metrics
- * snapshot on {@link Addresses#METRICS}. Subclasses are deployed as worker verticles with a pool of one thread,
+ * Common shell of the roles: a name, the {@link Addresses} of the run's incarnation it serves, a {@link Wire} that
+ * counts malformed input, and a once-a-second metrics snapshot on {@link Addresses#metrics()}. Subclasses are deployed as worker verticles with a pool of one thread,
  * so their ND4J work never runs on an event loop and always on the same thread.
  */
 abstract class LearnerVerticle extends VerticleBase {
     protected final String role;
     protected final String id;
     protected final Wire wire;
+    /** The incarnation this verticle serves: a rollout worker of a worker process moves to a resumed run's. */
+    protected Addresses bus;
+    private final Map<String, Long> batchesByIncarnation = new TreeMap<>();
     private long metricsTimer = -1;
 
-    LearnerVerticle(String role, String id) {
+    LearnerVerticle(String role, String id, Addresses bus) {
         this.role = role;
         this.id = id;
         this.wire = new Wire(id);
+        this.bus = bus;
     }
 
     private int consecutiveSkips, faultThreshold = Integer.MAX_VALUE;
     private long skippedUpdates;
+
+    /** Sender and incarnation: what a trajectory batch carries, so whoever receives it can tell whose credit it spends. */
+    protected DeliveryOptions stamped() {
+        return wire.from().addHeader(Addresses.INCARNATION, Long.toString(bus.incarnation()));
+    }
+
+    /** {@link #stamped()} with the stamp of the batch {@code m} passed on, not this verticle's own. */
+    protected DeliveryOptions stampOf(Message<?> m) {
+        String stamp = m.headers().get(Addresses.INCARNATION);
+        return stamp == null ? wire.from() : wire.from().addHeader(Addresses.INCARNATION, stamp);
+    }
+
+    /** Counts an arriving batch under the incarnation it was made for ("unstamped" without one), for the metrics. */
+    protected void countBatch(Message<?> m) {
+        String stamp = m.headers().get(Addresses.INCARNATION);
+        batchesByIncarnation.merge(stamp == null ? "unstamped" : stamp, 1L, Long::sum);
+    }
 
     /**
      * Answers checkpoint requests on {@code sftpg.snapshot.<role>} with the learner's whole state, and restores
@@ -39,14 +64,14 @@ abstract class LearnerVerticle extends VerticleBase {
      * land between the halves of a batch that is waiting on a reply.
      */
     protected void serveState(SerialQueue queue, Supplier<LearnerState> capture, Consumer<LearnerState> restore) {
-        vertx.eventBus().<Buffer>consumer(Addresses.snapshot(role), m -> inOrder(queue, () -> {
+        vertx.eventBus().<Buffer>consumer(bus.snapshot(role), m -> inOrder(queue, () -> {
             try {
                 m.reply(Wire.encode(capture.get()));
             } catch (IllegalArgumentException e) { // a non-finite weight: never let it become a checkpoint
                 m.fail(500, role + " state is not finite: " + e.getMessage());
             }
         }));
-        vertx.eventBus().<Buffer>consumer(Addresses.restore(role), m -> inOrder(queue, () -> {
+        vertx.eventBus().<Buffer>consumer(bus.restore(role), m -> inOrder(queue, () -> {
             LearnerState s = wire.decode(m, LearnerState.class);
             if (s == null) return;
             try {
@@ -84,7 +109,7 @@ abstract class LearnerVerticle extends VerticleBase {
         skippedUpdates++;
         if (++consecutiveSkips == faultThreshold) {
             Log.warn(role, consecutiveSkips + " " + what + " updates in a row were non-finite and skipped: asking for a rollback");
-            vertx.eventBus().publish(Addresses.FAULT, new JsonObject().put("role", role).put("reason",
+            vertx.eventBus().publish(bus.fault(), new JsonObject().put("role", role).put("reason",
                     consecutiveSkips + " non-finite " + what + " updates in a row"), wire.from());
         }
     }
@@ -104,9 +129,10 @@ abstract class LearnerVerticle extends VerticleBase {
 
     protected void publishMetrics() {
         JsonObject m = metrics().put("role", role).put("id", id).put("rejectedMessages", wire.rejectedTotal())
-                .put("skippedUpdates", skippedUpdates)
+                .put("skippedUpdates", skippedUpdates).put("incarnation", bus.incarnation())
                 .put("host", HOST);
-        vertx.eventBus().publish(Addresses.METRICS, Wire.encode(new MetricsReport(id, System.currentTimeMillis(), m.encode())),
+        if (!batchesByIncarnation.isEmpty()) m.put("batchesByIncarnation", new JsonObject(new TreeMap<>(batchesByIncarnation)));
+        vertx.eventBus().publish(bus.metrics(), Wire.encode(new MetricsReport(id, System.currentTimeMillis(), m.encode())),
                 wire.from());
     }
 

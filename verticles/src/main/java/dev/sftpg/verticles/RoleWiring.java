@@ -61,7 +61,7 @@ public final class RoleWiring {
     }
 
     public DashboardVerticle dashboard(String host, int port, String token, JsonObject runInfo) {
-        return new DashboardVerticle(host, port, token, runInfo, dashboardData());
+        return new DashboardVerticle(host, port, token, runInfo, dashboardData(), spec.addresses());
     }
 
     /**
@@ -89,17 +89,17 @@ public final class RoleWiring {
         List<Hosted> out = new ArrayList<>();
         LearnerSettings learner = LearnerSettings.from(spec.config());
         if (roles.contains("value"))
-            out.add(new Hosted("value", new ValueVerticle(setup, learner, start.of("value"))));
+            out.add(new Hosted("value", new ValueVerticle(setup, learner, spec.addresses(), start.of("value"))));
         if (roles.contains("discriminator"))
-            out.add(new Hosted("discriminator", new DiscriminatorVerticle(setup, learner, setup.diffusion().trainingSet(),
+            out.add(new Hosted("discriminator", new DiscriminatorVerticle(setup, learner, spec.addresses(), setup.diffusion().trainingSet(),
                     start.of("discriminator"))));
         if (roles.contains("generator"))
             out.add(new Hosted("generator", new GeneratorVerticle(setup, GeneratorSettings.from(spec.config(), spec.runId()),
-                    pretrained, start.of("generator"))));
+                    spec.addresses(), pretrained, start.of("generator"))));
         if (roles.contains("rollout"))
             for (int i = 0; i < rollouts.count(); i++)
                 out.add(new Hosted("rollout-" + i, new RolloutVerticle(rollouts.id().apply(i), rollouts.number().applyAsInt(i),
-                        setup, rollouts.network(), rollouts.remote() ? (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000)
+                        setup, rollouts.network(), spec.addresses(), rollouts.remote() ? (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000)
                         : Long.MAX_VALUE)));
         return out;
     }

@@ -28,7 +28,7 @@ public final class RolloutVerticle extends LearnerVerticle {
     private final Network architecture;
     private final int index;
     private Network policy;
-    private long version = -1, sequence, produced, incarnation = -1;
+    private long version = -1, sequence, produced, incarnation;
     private int credits;
     private boolean stopped, fetching, producing, attaching, attachFailed;
     private long startMillis, lastBeat;
@@ -39,16 +39,17 @@ public final class RolloutVerticle extends LearnerVerticle {
      * @param index        worker number, part of every batch's noise seed (worker 0's are the single-thread loop's)
      */
     /** A worker that never re-attaches on a silence of its run (one JVM, nothing between them to cut). */
-    public RolloutVerticle(String workerId, int index, SftPgSetup setup, Network architecture) {
-        this(workerId, index, setup, architecture, Long.MAX_VALUE);
+    public RolloutVerticle(String workerId, int index, SftPgSetup setup, Network architecture, Addresses bus) {
+        this(workerId, index, setup, architecture, bus, Long.MAX_VALUE);
     }
 
     /**
      * @param lostAfterMillis {@code train.workerTimeout}: run heartbeats silent this long (a network cut) mean the
      *                        generator has declared this worker lost and waits for a new hello
      */
-    public RolloutVerticle(String workerId, int index, SftPgSetup setup, Network architecture, long lostAfterMillis) {
-        super("rollout", workerId);
+    public RolloutVerticle(String workerId, int index, SftPgSetup setup, Network architecture, Addresses bus, long lostAfterMillis) {
+        super("rollout", workerId, bus);
+        this.incarnation = bus.incarnation();
         this.lostAfterMillis = lostAfterMillis;
         this.setup = setup;
         this.architecture = architecture;
@@ -59,12 +60,12 @@ public final class RolloutVerticle extends LearnerVerticle {
     public Future<?> start() {
         policy = setup.policyReplica(architecture);
         startMillis = System.currentTimeMillis();
-        vertx.eventBus().<Buffer>consumer(Addresses.POLICY_ANNOUNCE, m -> {
+        vertx.eventBus().<Buffer>consumer(bus.policyAnnounce(), m -> {
             PolicyWeights w = wire.decode(m, PolicyWeights.class);
             if (w != null && w.version() > version) setWeights(w);
         });
-        vertx.eventBus().<Buffer>consumer(Addresses.credit(id), this::onCredit);
-        vertx.eventBus().<Buffer>consumer(Addresses.CONTROL, m -> {
+        vertx.eventBus().<Buffer>consumer(bus.credit(id), this::onCredit);
+        vertx.eventBus().<Buffer>consumer(bus.control(), m -> {
             String command = m.headers().get("command");
             if ("stop".equals(command)) stopped = true;
             else if ("suspend".equals(command)) credits = 0; // a learner was lost: wait for a resumed coordinator
@@ -81,7 +82,7 @@ public final class RolloutVerticle extends LearnerVerticle {
         attaching = true;
         attachFailed = false;
         return fetchWeights()
-                .compose(v -> Requests.request(vertx, Addresses.WORKER_HELLO, Wire.encode(new Credit(id, 1)),
+                .compose(v -> Requests.request(vertx, bus.workerHello(), Wire.encode(new Credit(id, 1)),
                         wire.from().setSendTimeout(HELLO_WAIT_MILLIS), id))
                 .<Void>map(reply -> {
                     Credit c = wire.decode(reply, Credit.class);
@@ -115,12 +116,12 @@ public final class RolloutVerticle extends LearnerVerticle {
         lastBeat = now;
         if (attachFailed && !attaching && !stopped && seen >= incarnation) {
             incarnation = seen;
+            bus = new Addresses(bus.runId(), seen);
             Log.info(role, id + ": attaching again");
             attach().onFailure(e -> Log.warn(role, id + " could not re-attach: " + e.getMessage()));
             return;
         }
-        if (incarnation < 0 || seen <= incarnation) {
-            incarnation = Math.max(incarnation, seen);
+        if (seen <= incarnation) {
             if (seen == incarnation && gap >= lostAfterMillis && !attaching && !stopped) {
                 Log.info(role, id + ": the run was out of reach for " + gap / 1000 + " s, so its generator has declared this worker"
                         + " lost; re-attaching");
@@ -130,6 +131,7 @@ public final class RolloutVerticle extends LearnerVerticle {
             return;
         }
         incarnation = seen;
+        bus = new Addresses(bus.runId(), seen);
         if (attaching || stopped) return;
         Log.info(role, id + ": the run was resumed; re-attaching");
         credits = 0;
@@ -144,7 +146,7 @@ public final class RolloutVerticle extends LearnerVerticle {
 
     private Future<Void> fetchWeights() {
         fetching = true;
-        return Requests.request(vertx, Addresses.POLICY_WEIGHTS, Buffer.buffer(), wire.from(), id).<Void>map(reply -> {
+        return Requests.request(vertx, bus.policyWeights(), Buffer.buffer(), wire.from(), id).<Void>map(reply -> {
             PolicyWeights w = wire.decode(reply, PolicyWeights.class);
             if (w == null) throw new IllegalStateException("malformed policy weights");
             if (w.version() > version) setWeights(w);
@@ -171,7 +173,7 @@ public final class RolloutVerticle extends LearnerVerticle {
         int b = setup.batch();
         float[] states = Rollout.generate(policy, setup.sampler(), b, Rollout.seedFor(setup.seed(), index, sequence));
         TrajectoryBatch batch = new TrajectoryBatch(version, id, sequence++, setup.sampler().steps(), b, setup.shape().dims(), states);
-        vertx.eventBus().send(Addresses.BATCH, Wire.encode(batch), wire.from());
+        vertx.eventBus().send(bus.batch(), Wire.encode(batch), stamped());
         produced++;
         producing = false;
         if (credits > 0) vertx.runOnContext(x -> produce());

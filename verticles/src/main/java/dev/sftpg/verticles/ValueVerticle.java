@@ -29,12 +29,12 @@ public final class ValueVerticle extends LearnerVerticle {
     private double lastLoss, lastGradNorm;
 
     /** @param initial the state to start from (a resumed run), or null for a fresh value network */
-    public ValueVerticle(SftPgSetup setup, LearnerState initial) {
-        this(setup, LearnerSettings.from(setup.config()), initial);
+    public ValueVerticle(SftPgSetup setup, Addresses bus, LearnerState initial) {
+        this(setup, LearnerSettings.from(setup.config()), bus, initial);
     }
 
-    public ValueVerticle(SftPgSetup setup, LearnerSettings settings, LearnerState initial) {
-        super("value", "value");
+    public ValueVerticle(SftPgSetup setup, LearnerSettings settings, Addresses bus, LearnerState initial) {
+        super("value", "value", bus);
         this.setup = setup;
         this.settings = settings;
         this.initial = initial;
@@ -43,8 +43,8 @@ public final class ValueVerticle extends LearnerVerticle {
     @Override
     public Future<?> start() {
         value = setup.value();
-        vertx.eventBus().<Buffer>consumer(Addresses.VALUE_FIT, this::onFit);
-        vertx.eventBus().<Buffer>consumer(Addresses.VALUE_SCORE, this::onScore);
+        vertx.eventBus().<Buffer>consumer(bus.valueFit(), this::onFit);
+        vertx.eventBus().<Buffer>consumer(bus.valueScore(), this::onScore);
         faultThreshold(settings.nanRollbackAfter());
         serveState(null, () -> NetworkState.capture(role, value.network(), value.optimizer(),
                 JSON.createObjectNode().put("steps", steps), java.util.Map.of()),

@@ -1,5 +1,7 @@
 package dev.sftpg.verticles.coordinator;
 
+import dev.sftpg.verticles.bus.Addresses;
+
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -9,20 +11,18 @@ import java.util.TreeMap;
  * resumed one elsewhere: the older of the two stops, so the cluster never has two brains).
  */
 public final class Liveness {
-    private final String runId;
-    private final long incarnation;
+    private final Addresses run;
     private final long learnerTimeoutMillis;
     private final Map<String, Long> learnerSeen = new TreeMap<>();
 
-    public Liveness(String runId, long incarnation, long learnerTimeoutMillis) {
-        this.runId = runId;
-        this.incarnation = incarnation;
+    public Liveness(Addresses run, long learnerTimeoutMillis) {
+        this.run = run;
         this.learnerTimeoutMillis = learnerTimeoutMillis;
     }
 
     /** This coordinator's start time, which its heartbeats carry: the newest one owns the run. */
     public long incarnation() {
-        return incarnation;
+        return run.incarnation();
     }
 
     /** A metrics snapshot from {@code source}: a learner's is its heartbeat. */
@@ -41,9 +41,9 @@ public final class Liveness {
     public record Lost(String learner, long silentMillis) {
     }
 
-    /** Whether a coordinator heartbeat comes from a newer coordinator of this same run. */
-    public boolean supersededBy(String heartbeatRunId, String heartbeatIncarnation) {
-        return heartbeatIncarnation != null && runId.equals(heartbeatRunId) && Long.parseLong(heartbeatIncarnation) > incarnation;
+    /** Whether a coordinator heartbeat (its incarnation, or null) comes from a newer coordinator of this same run. */
+    public boolean supersededBy(Addresses heartbeat) {
+        return run.supersededBy(heartbeat);
     }
 
 }
