@@ -11,12 +11,15 @@ import dev.sftpg.verticles.Deployer;
 import dev.sftpg.verticles.RoleWiring;
 import dev.sftpg.verticles.RunSpec;
 import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.IncarnationConsumers;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.cluster.ClusterFactory;
 import dev.sftpg.verticles.cluster.ClusterKey;
 import dev.sftpg.verticles.cluster.ClusterNetwork;
+import dev.sftpg.verticles.coordinator.LearnerBus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
@@ -26,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code sftpg worker}: join a running cluster and host more roles (typically rollout workers) until the run stops. */
 final class WorkerCommand {
@@ -68,11 +72,25 @@ final class WorkerCommand {
         CountDownLatch stopped = new CountDownLatch(1);
         CoordinatorWatch watch = new CoordinatorWatch(spec.runId(), reattachTimeout,
                 (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000));
-        vertx.eventBus().consumer(spec.addresses().control(), m -> {
+        // learners hold the state of the incarnation they joined: a newer one (a resume) starts its own from a
+        // checkpoint, so such a process leaves, to be started again; rollout workers alone follow the run
+        boolean hostsLearners = roles.stream().anyMatch(LearnerBus.LEARNERS::contains);
+        AtomicBoolean superseded = new AtomicBoolean();
+        IncarnationConsumers control = new IncarnationConsumers(vertx.eventBus(), spec.addresses());
+        control.consumer(Addresses::control, m -> {
             if ("stop".equals(m.headers().get("command"))) stopped.countDown();
             if ("suspend".equals(m.headers().get("command"))) watch.suspended();
         });
-        vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> watch.beat(m.headers().get("runId")));
+        vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> {
+            Addresses beat = Addresses.ofHeartbeat(m);
+            Addresses at = control.at();
+            // an older coordinator still beating is no news of the run this process serves
+            if (beat == null || !beat.runId().equals(at.runId()) || beat.incarnation() < at.incarnation()) return;
+            watch.beat(beat.runId());
+            if (!at.supersededBy(beat)) return;
+            if (!hostsLearners) control.moveTo(beat);
+            else if (superseded.compareAndSet(false, true)) stopped.countDown();
+        });
         vertx.setPeriodic(1000, t -> {
             if (watch.gaveUp()) stopped.countDown();
         });
@@ -97,6 +115,12 @@ final class WorkerCommand {
         stopped.await();
         leaving.set(true);
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (superseded.get()) {
+            err.println("worker " + base + ": run " + spec.runId() + " was resumed; the " + String.join(", ",
+                    roles.stream().filter(LearnerBus.LEARNERS::contains).toList()) + " learner(s) here held the previous incarnation's"
+                    + " state, and the resumed run starts from its checkpoint: start this worker again to host them there");
+            return Main.FAILURE;
+        }
         if (watch.gaveUp()) {
             err.println("worker " + base + ": the run's coordinator has been gone for " + reattachTimeout + " s and no `sftpg run --resume`"
                     + " came back: leaving (start the worker again once the run is resumed)");
@@ -133,17 +157,33 @@ final class WorkerCommand {
                 : MessageCodecs.decode(body.getBytes(), LearnerState.class);
     }
 
-    /** The coordinator's consumer becomes visible a few seconds after the cluster forms: retry until the timeout. */
+    /**
+     * The run of the newest coordinator heard: its heartbeat names the incarnation whose addresses to ask. Heartbeats
+     * reach a node a few seconds after it joins the cluster: wait for one until the timeout.
+     */
     private static RunSpec fetchRunSpec(Vertx vertx, String clusterName, int timeoutSeconds) throws Exception {
+        AtomicReference<Addresses> newest = new AtomicReference<>();
+        MessageConsumer<Object> beats = vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> {
+            Addresses beat = Addresses.ofHeartbeat(m);
+            if (beat != null) newest.accumulateAndGet(beat, (a, b) -> a == null || b.incarnation() > a.incarnation() ? b : a);
+        });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        while (System.nanoTime() < deadline) {
-            try {
-                JsonObject json = vertx.eventBus().<JsonObject>request(new Addresses("", 0).runInfo(), Buffer.buffer())
-                        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
-                return RunSpec.fromJson(json);
-            } catch (Exception e) {
-                Thread.sleep(500);
+        try {
+            while (System.nanoTime() < deadline) {
+                Addresses run = newest.get();
+                if (run != null) {
+                    try {
+                        JsonObject json = vertx.eventBus().<JsonObject>request(run.runInfo(), Buffer.buffer())
+                                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
+                        return RunSpec.fromJson(json);
+                    } catch (Exception stoppedMeanwhile) {
+                        // asked again on the next heartbeat's incarnation
+                    }
+                }
+                Thread.sleep(250);
             }
+        } finally {
+            beats.unregister();
         }
         vertx.close();
         throw new UsageException("joined cluster " + clusterName + " but found no run in it within " + timeoutSeconds

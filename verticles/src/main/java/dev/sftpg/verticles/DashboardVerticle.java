@@ -3,6 +3,7 @@ package dev.sftpg.verticles;
 import dev.sftpg.data.Samples;
 import dev.sftpg.messages.MetricsReport;
 import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.bus.IncarnationConsumers;
 import dev.sftpg.verticles.bus.Log;
 import dev.sftpg.verticles.bus.SamplePreview;
 import dev.sftpg.verticles.bus.Wire;
@@ -49,12 +50,13 @@ public final class DashboardVerticle extends VerticleBase {
     private final List<HttpServerResponse> streams = new ArrayList<>();
     private JsonObject latestSamples = new JsonObject();
     private HttpServer server;
-    private Addresses bus;
+    private final Addresses bus;
+    private IncarnationConsumers consumers;
 
     /**
      * @param runInfo  static facts about the run (id, preset, key config values) shown on the page
      * @param data     real samples drawn behind (points) or beside (images) the policy's samples
-     * @param bus      the incarnation of the run to show
+     * @param bus      the incarnation of the run to show first; a newer one's heartbeat (a resume) moves it there
      */
     public DashboardVerticle(String host, int port, String token, JsonObject runInfo, Samples data, Addresses bus) {
         this.bus = bus;
@@ -71,7 +73,17 @@ public final class DashboardVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        vertx.eventBus().<Buffer>consumer(bus.metrics(), m -> {
+        consumers = new IncarnationConsumers(vertx.eventBus(), bus);
+        vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> {
+            Addresses beat = Addresses.ofHeartbeat(m);
+            if (!consumers.at().supersededBy(beat)) return;
+            Log.info("dashboard", "the run was resumed (incarnation " + beat.incarnation() + "): showing that one now");
+            // the cluster view is the new incarnation's; the history and the curve so far stay
+            latest.clear();
+            lastSeen.clear();
+            consumers.moveTo(beat);
+        });
+        consumers.<Buffer>consumer(Addresses::metrics, m -> {
             MetricsReport r = wire.decode(m, MetricsReport.class);
             if (r == null) return;
             JsonObject metrics = new JsonObject(r.json());
@@ -82,7 +94,7 @@ public final class DashboardVerticle extends VerticleBase {
             while (history.size() > HISTORY) history.removeFirst();
             broadcast("metrics", entry);
         });
-        vertx.eventBus().<JsonObject>consumer(bus.events(), m -> {
+        consumers.<JsonObject>consumer(Addresses::events, m -> {
             JsonObject e = m.body();
             if (!"eval".equals(e.getString("type"))) return;
             JsonObject samples = e.getJsonObject("samples");
@@ -119,7 +131,7 @@ public final class DashboardVerticle extends VerticleBase {
                     .put("queueDepth", m.getValue("queueDepth")));
         });
         JsonObject coordinator = latest.getOrDefault("coordinator", new JsonObject());
-        ctx.json(new JsonObject().put("run", runInfo).put("coordinator", coordinator).put("cluster", cluster)
+        ctx.json(new JsonObject().put("run", runInfo).put("incarnation", consumers.at().incarnation()).put("coordinator", coordinator).put("cluster", cluster)
                 .put("evaluations", evaluations).put("generator", latest.getOrDefault("generator", new JsonObject()))
                 .put("discriminator", latest.getOrDefault("discriminator", new JsonObject()))
                 .put("value", latest.getOrDefault("value", new JsonObject())));
@@ -185,7 +197,7 @@ public final class DashboardVerticle extends VerticleBase {
             return;
         }
         String action = ctx.pathParam("action");
-        vertx.eventBus().<JsonObject>request(bus.controlRequest(), new JsonObject().put("action", action))
+        vertx.eventBus().<JsonObject>request(consumers.at().controlRequest(), new JsonObject().put("action", action))
                 .onSuccess(reply -> ctx.json(reply.body()))
                 .onFailure(e -> {
                     int code = e instanceof io.vertx.core.eventbus.ReplyException re && re.failureCode() >= 400 ? re.failureCode() : 503;

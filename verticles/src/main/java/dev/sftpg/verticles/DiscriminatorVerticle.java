@@ -77,7 +77,7 @@ public final class DiscriminatorVerticle extends LearnerVerticle {
     }
 
     private Future<?> onBatch(Message<Buffer> m) {
-        countBatch(m);
+        if (!ownBatch(m)) return Future.succeededFuture();
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
         if (!setup.shape().matches(batch.sampleShape()) || batch.steps() != setup.sampler().steps()) {

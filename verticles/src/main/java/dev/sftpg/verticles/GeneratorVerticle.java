@@ -206,7 +206,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     // ------------------------------------------------------------------ batches and policy updates
 
     private Future<?> onBatch(Message<Buffer> m) {
-        countBatch(m);
+        if (!ownBatch(m)) return Future.succeededFuture();
         TrajectoryBatch batch = wire.decode(m, TrajectoryBatch.class);
         if (batch == null) return Future.succeededFuture();
         ledger.batchArrived(batch.workerId(), batch.sequence());

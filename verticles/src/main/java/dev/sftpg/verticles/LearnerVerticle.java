@@ -52,10 +52,17 @@ abstract class LearnerVerticle extends VerticleBase {
         return stamp == null ? wire.from() : wire.from().addHeader(Addresses.INCARNATION, stamp);
     }
 
-    /** Counts an arriving batch under the incarnation it was made for ("unstamped" without one), for the metrics. */
-    protected void countBatch(Message<?> m) {
+    /**
+     * Counts an arriving batch under the incarnation it was made for ("unstamped" without one), for the metrics, and
+     * whether it is this incarnation's: another's is rejected (its credit belongs to that incarnation's generator).
+     * The addresses already keep the incarnations apart; this checks that they did.
+     */
+    protected boolean ownBatch(Message<?> m) {
         String stamp = m.headers().get(Addresses.INCARNATION);
         batchesByIncarnation.merge(stamp == null ? "unstamped" : stamp, 1L, Long::sum);
+        if (stamp == null || stamp.equals(Long.toString(bus.incarnation()))) return true;
+        wire.reject(m, "a batch made for incarnation " + stamp + " of the run reached incarnation " + bus.incarnation());
+        return false;
     }
 
     /**

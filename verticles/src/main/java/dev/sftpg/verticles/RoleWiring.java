@@ -37,8 +37,9 @@ public final class RoleWiring {
 
     /**
      * How this process names and numbers its rollout workers (the number seeds their noise, so it must be unique in
-     * the run), the network they start from, and whether a network between them and the run can be cut (a worker
-     * process's): those re-attach after a silence of the run longer than {@code train.workerTimeout}.
+     * the run), the network they start from, and whether they outlive the run's coordinator (a worker process's):
+     * those re-attach after a silence of the run longer than {@code train.workerTimeout}, and follow it to a resume;
+     * the run's own stop when a newer incarnation takes over.
      */
     public record Rollouts(int count, IntFunction<String> id, IntUnaryOperator number, Network network, boolean remote) {
     }
@@ -97,10 +98,14 @@ public final class RoleWiring {
             out.add(new Hosted("generator", new GeneratorVerticle(setup, GeneratorSettings.from(spec.config(), spec.runId()),
                     spec.addresses(), pretrained, start.of("generator"))));
         if (roles.contains("rollout"))
-            for (int i = 0; i < rollouts.count(); i++)
-                out.add(new Hosted("rollout-" + i, new RolloutVerticle(rollouts.id().apply(i), rollouts.number().applyAsInt(i),
-                        setup, rollouts.network(), spec.addresses(), rollouts.remote() ? (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000)
-                        : Long.MAX_VALUE)));
+            for (int i = 0; i < rollouts.count(); i++) {
+                String id = rollouts.id().apply(i);
+                int number = rollouts.number().applyAsInt(i);
+                out.add(new Hosted("rollout-" + i, rollouts.remote()
+                        ? new RolloutVerticle(id, number, setup, rollouts.network(), spec.addresses(),
+                        (long) (spec.config().get(ConfigSchema.TRAIN_WORKER_TIMEOUT) * 1000))
+                        : new RolloutVerticle(id, number, setup, rollouts.network(), spec.addresses())));
+            }
         return out;
     }
 }

@@ -5,8 +5,8 @@ import io.vertx.core.eventbus.Message;
 
 /**
  * Event-bus addresses of one incarnation of a run: a coordinator's start time names its incarnation, and a resumed
- * run is a newer one. Runs never share a cluster (each has its own cluster name), so the addresses themselves need
- * no run id; the heartbeat is how every process learns which incarnation is current.
+ * run is a newer one. Runs never share a cluster (each has its own cluster name), so the addresses need no run id;
+ * the heartbeat, the one address every incarnation shares, is how every process learns which incarnation is current.
  */
 public record Addresses(String runId, long incarnation) {
 
@@ -22,8 +22,14 @@ public record Addresses(String runId, long incarnation) {
     /** Header of heartbeats and trajectory batches: the incarnation they belong to. */
     public static final String INCARNATION = "incarnation";
 
+    /**
+     * Every address but the heartbeat's names the incarnation: clustered point-to-point sends go round-robin over
+     * every consumer of an address in the cluster, so while a resumed run and its old coordinator coexist (a split
+     * brain healing) a shared address would hand one incarnation's batches, credits and requests to the other's
+     * learners, where a check of a header could only drop them, not deliver them where they belong.
+     */
     private String scoped(String name) {
-        return "sftpg." + name;
+        return "sftpg." + incarnation + "." + name;
     }
 
     /** Run description (config JSON, data dimension, incarnation): request-reply, served by the coordinator. */
