@@ -308,6 +308,10 @@ final class RunCommand {
         }
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         summary.accept(report);
+        if (coordinator.superseded()) {
+            err.println("run " + runId + " was resumed by a newer coordinator and goes on there; this one stopped (no final checkpoint)");
+            return Main.FAILURE;
+        }
         if (coordinator.failed()) {
             err.println("the run stopped on a fault (" + report.getString("stopReason") + "); continue it with: sftpg run --resume " + runDir);
             return Main.FAILURE;

@@ -278,6 +278,11 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         return failed;
     }
 
+    /** Whether a newer coordinator of the run took over: the run goes on there, nothing is left to resume here. */
+    public boolean superseded() {
+        return superseded;
+    }
+
     private JsonObject writeReport(String reason, JsonObject finalScore) throws IOException {
         Report.Ending end = new Report.Ending(spec.runId(), spec.config().presetName(), spec.setup().sampler().name(), reason,
                 failed, elapsedSeconds(), current == null ? 0 : current.version(), finalScore,
