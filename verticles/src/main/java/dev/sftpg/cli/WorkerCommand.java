@@ -19,7 +19,6 @@ import dev.sftpg.verticles.cluster.ClusterNetwork;
 import dev.sftpg.verticles.coordinator.LearnerBus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
@@ -29,7 +28,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code sftpg worker}: join a running cluster and host more roles (typically rollout workers) until the run stops. */
 final class WorkerCommand {
@@ -158,37 +156,35 @@ final class WorkerCommand {
     }
 
     /**
-     * The run of the newest coordinator heard: its heartbeat names the incarnation whose addresses to ask. Heartbeats
-     * reach a node a few seconds after it joins the cluster: wait for one until the timeout.
+     * The run, from its coordinator, whose consumer becomes visible a few seconds after the cluster forms: retried
+     * until the timeout. While a resumed run and its old coordinator coexist either may answer, in turn: asked twice,
+     * the newer incarnation is believed (and a newer one yet is followed from its heartbeats). Nothing listens here
+     * before a coordinator answered: a run with {@code cluster.tls} never dials a process without its key.
      */
     private static RunSpec fetchRunSpec(Vertx vertx, String clusterName, int timeoutSeconds) throws Exception {
-        AtomicReference<Addresses> newest = new AtomicReference<>();
-        MessageConsumer<Object> beats = vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> {
-            Addresses beat = Addresses.ofHeartbeat(m);
-            if (beat != null) newest.accumulateAndGet(beat, (a, b) -> a == null || b.incarnation() > a.incarnation() ? b : a);
-        });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        try {
-            while (System.nanoTime() < deadline) {
-                Addresses run = newest.get();
-                if (run != null) {
-                    try {
-                        JsonObject json = vertx.eventBus().<JsonObject>request(run.runInfo(), Buffer.buffer())
-                                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
-                        return RunSpec.fromJson(json);
-                    } catch (Exception stoppedMeanwhile) {
-                        // asked again on the next heartbeat's incarnation
-                    }
-                }
-                Thread.sleep(250);
+        while (System.nanoTime() < deadline) {
+            RunSpec first = askRunSpec(vertx);
+            if (first == null) {
+                Thread.sleep(500);
+                continue;
             }
-        } finally {
-            beats.unregister();
+            RunSpec second = askRunSpec(vertx);
+            return second != null && second.incarnation() > first.incarnation() ? second : first;
         }
         vertx.close();
         throw new UsageException("joined cluster " + clusterName + " but found no run in it within " + timeoutSeconds
                 + " s: start `sftpg run` first and pass the cluster name it prints to --cluster-name (--cluster HOST for a run on"
                 + " another machine; a longer --join-timeout if the run is still starting; for a run with cluster.tls, "
                 + ClusterKey.ENV + "=/path/to/its " + ClusterKey.FILE + ")");
+    }
+
+    private static RunSpec askRunSpec(Vertx vertx) {
+        try {
+            return RunSpec.fromJson(vertx.eventBus().<JsonObject>request(Addresses.RUN_INFO, Buffer.buffer())
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body());
+        } catch (Exception noRunYet) {
+            return null;
+        }
     }
 }

@@ -23,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -52,6 +53,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
     private final Liveness liveness;
     private final Map<String, JsonObject> latest = new TreeMap<>();
     private LearnerRequests learners;
+    private MessageConsumer<Buffer> runInfo;
     private RunLog runLog;
     private Checkpointer checkpointer;
     private EvaluationQueue evaluations;
@@ -101,7 +103,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         control = new DashboardControl(this, runLog);
         rollback = new Rollback(runDir, settings, state, learners, runLog,
                 line -> vertx.eventBus().publish(bus.events(), new JsonObject().put("type", "rollback").put("message", line)));
-        vertx.eventBus().<Buffer>consumer(bus.runInfo(), m -> m.reply(spec.toJson()));
+        runInfo = vertx.eventBus().<Buffer>consumer(Addresses.RUN_INFO, m -> m.reply(spec.toJson()));
         vertx.eventBus().<Buffer>consumer(bus.metrics(), this::onMetrics);
         vertx.eventBus().<Buffer>consumer(bus.policyAnnounce(), this::onPolicy);
         vertx.eventBus().<JsonObject>consumer(bus.controlRequest(), this::onControl);
@@ -127,6 +129,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         Log.warn(role, "a newer coordinator of run " + spec.runId() + " joined the cluster (resumed elsewhere): this one stops");
         failed = true;
         superseded = true;
+        runInfo.unregister(); // a process joining now belongs to the newer coordinator
         finish("superseded by a resumed coordinator of this run");
     }
 

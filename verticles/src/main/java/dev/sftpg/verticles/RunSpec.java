@@ -14,7 +14,7 @@ import java.util.Arrays;
 /**
  * What every process of a run must agree on: the resolved configuration, the samples' shape, the run id and the
  * incarnation (the coordinator's start time, newer for each resume), whose addresses the run's messages travel on.
- * The coordinator serves it on {@link Addresses#runInfo()}; a joining worker builds its verticles from it.
+ * The coordinator serves it on {@link Addresses#RUN_INFO}; a joining worker builds its verticles from it.
  */
 public record RunSpec(String runId, long incarnation, Config config, SampleShape shape) {
 

@@ -5,8 +5,9 @@ import io.vertx.core.eventbus.Message;
 
 /**
  * Event-bus addresses of one incarnation of a run: a coordinator's start time names its incarnation, and a resumed
- * run is a newer one. Runs never share a cluster (each has its own cluster name), so the addresses need no run id;
- * the heartbeat, the one address every incarnation shares, is how every process learns which incarnation is current.
+ * run is a newer one. Runs never share a cluster (each has its own cluster name), so the addresses need no run id.
+ * Two addresses are shared by every incarnation, for discovery: the run description a joining process asks for,
+ * and the heartbeat, which tells every process which incarnation is current.
  */
 public record Addresses(String runId, long incarnation) {
 
@@ -15,6 +16,11 @@ public record Addresses(String runId, long incarnation) {
      * workers notice a lost coordinator and a resumed one.
      */
     public static final String HEARTBEAT = "sftpg.run.heartbeat";
+    /**
+     * Run description (config JSON, data dimension, incarnation): request-reply, served by every coordinator of the
+     * run, so that a joining process can ask before it knows any incarnation. While two coexist either may answer.
+     */
+    public static final String RUN_INFO = "sftpg.run.info";
     /** Header naming the sending verticle, for per-sender reject accounting. */
     public static final String SENDER = "sender";
     /** Heartbeat header: the run's id. */
@@ -23,18 +29,13 @@ public record Addresses(String runId, long incarnation) {
     public static final String INCARNATION = "incarnation";
 
     /**
-     * Every address but the heartbeat's names the incarnation: clustered point-to-point sends go round-robin over
+     * Every address but the two for discovery names the incarnation: clustered point-to-point sends go round-robin over
      * every consumer of an address in the cluster, so while a resumed run and its old coordinator coexist (a split
      * brain healing) a shared address would hand one incarnation's batches, credits and requests to the other's
      * learners, where a check of a header could only drop them, not deliver them where they belong.
      */
     private String scoped(String name) {
         return "sftpg." + incarnation + "." + name;
-    }
-
-    /** Run description (config JSON, data dimension, incarnation): request-reply, served by the coordinator. */
-    public String runInfo() {
-        return scoped("run.info");
     }
 
     /** Rollout worker -> discriminator: a trajectory batch (point-to-point). */
