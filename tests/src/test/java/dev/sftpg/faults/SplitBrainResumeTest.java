@@ -10,10 +10,15 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,11 +35,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * learner of either receives only batches made for its own incarnation, and each run's log holds only its own
  * incarnation's metrics. The old coordinator stops and its process's rollout worker with it, the worker process
  * re-attaches to the new incarnation (which has no rollout worker of its own, so every batch of its budget is the
- * worker process's), and the new one runs to its budget with its credits balanced at the final cut.
+ * worker process's) and its dashboard shows the new one, and the new one runs to its budget with its credits
+ * balanced at the final cut.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SplitBrainResumeTest {
-    private static final int PORT = 5981, INTERVAL = 10, MORE = 20;
+    private static final int PORT = 5981, HTTP = 6190, INTERVAL = 10, MORE = 20;
 
     @Test
     void twoIncarnationsOfARunShareNoBatchAndNoCredit(@TempDir Path dir) throws Exception {
@@ -47,8 +53,8 @@ class SplitBrainResumeTest {
         long t0 = System.nanoTime();
         CompletableFuture<Integer> old = Faults.inBackground(run, oldErr);
         // started at once: it waits for the run's first heartbeat
-        Process worker = Faults.start(workerLog, "worker", "--role", "rollout", "--cluster-name", cluster, "--port",
-                String.valueOf(PORT), "--join-timeout", "90");
+        Process worker = Faults.start(workerLog, "worker", "--role", "rollout,dashboard", "--cluster-name", cluster, "--port",
+                String.valueOf(PORT), "--http-port", String.valueOf(HTTP), "--join-timeout", "90");
         String workerId = "w" + worker.pid() + "-0";
         try {
             Faults.waitFor(() -> Faults.lastMetrics(oldMetrics, "generator").containsKey("liveWorkers"), 90, "the run to start", oldErr);
@@ -61,6 +67,10 @@ class SplitBrainResumeTest {
             long ownBatchesBefore = from.learner("generator").counters().path("workers").path("rollout-0").path("batches").asLong();
             CompletableFuture<Integer> resumed = Faults.inBackground(new String[]{"run", "--resume", newDir.toString(),
                     "--no-dashboard", "--set", "train.maxGeneratorSteps=" + target, "--set", "train.rolloutWorkers=0"}, newErr);
+            Faults.waitFor(() -> Faults.read(newMetrics).contains("\"event\":\"resume\""), 90, "the resumed run to start", newErr);
+            long resumedInc = incarnation(newMetrics, "resume");
+            Faults.waitFor(() -> dashboardIncarnations().equals(List.of(resumedInc, resumedInc)), 60,
+                    "the worker process's dashboard to show the new incarnation and its coordinator", workerLog);
 
             Integer oldCode = within(old, 60), newCode = within(resumed, 90);
             String logs = "\n--- old run\n" + tail(oldErr) + "\n--- new run\n" + tail(newErr) + "\n--- worker\n" + Faults.read(workerLog);
@@ -162,6 +172,20 @@ class SplitBrainResumeTest {
 
     private static long version(Path step) {
         return Long.parseLong(step.getFileName().toString().substring(5));
+    }
+
+    /** The incarnation the worker process's dashboard shows, and its coordinator's metrics' (empty if unreachable). */
+    private static List<Long> dashboardIncarnations() {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + HTTP + "/api/status")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonObject status = new JsonObject(r.body());
+            Long coordinator = status.getJsonObject("coordinator", new JsonObject()).getLong("incarnation");
+            return coordinator == null ? List.of() : List.of(status.getLong("incarnation"), coordinator);
+        } catch (Exception notUp) {
+            return List.of();
+        }
     }
 
     /** The incarnation the run's coordinator logged on its {@code event} ("start" or "resume") line. */
