@@ -19,8 +19,9 @@ import java.util.function.Supplier;
 
 /**
  * Common shell of the roles: a name, the {@link Addresses} of the run's incarnation it serves, a {@link Wire} that
- * counts malformed input, and a once-a-second metrics snapshot on {@link Addresses#metrics()}. Subclasses are deployed as worker verticles with a pool of one thread,
- * so their ND4J work never runs on an event loop and always on the same thread.
+ * counts malformed input, and a once-a-second metrics snapshot on {@link Addresses#metrics()}. Subclasses are
+ * deployed as worker verticles with a pool of one thread, so their ND4J work never runs on an event loop and always
+ * on the same thread.
  */
 abstract class LearnerVerticle extends VerticleBase {
     protected final String role;
@@ -66,8 +67,8 @@ abstract class LearnerVerticle extends VerticleBase {
     }
 
     /**
-     * Answers checkpoint requests on {@code sftpg.snapshot.<role>} with the learner's whole state, and restores
-     * one sent to {@code sftpg.restore.<role>}. Both go through {@code queue} (when the role has one) so they never
+     * Answers checkpoint requests on {@link Addresses#snapshot} with the learner's whole state, and restores one
+     * sent to {@link Addresses#restore}. Both go through {@code queue} (when the role has one) so they never
      * land between the halves of a batch that is waiting on a reply.
      */
     protected void serveState(SerialQueue queue, Supplier<LearnerState> capture, Consumer<LearnerState> restore) {
