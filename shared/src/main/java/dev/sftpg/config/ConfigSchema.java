@@ -203,6 +203,11 @@ public final class ConfigSchema {
             "Consecutive skipped (non-finite) updates of one learner that roll every learner back to the last checkpoint.");
     public static final ConfigKey<Double> TRAIN_NAN_LR_FACTOR = number("train.nanLrFactor", 0.5, 0.0, true, 1.0,
             "Every learning rate is multiplied by this at each numerical-fault rollback.");
+    public static final ConfigKey<Double> TRAIN_COLLAPSE_FACTOR = number("train.collapseFactor", 0.0, 0.0, false, null,
+            "Quality-collapse guard: a periodic evaluation worse than this times the best one rolls every learner back to "
+                    + "checkpoints/best with learning rates x train.collapseLrFactor (0: off; otherwise above 1).");
+    public static final ConfigKey<Double> TRAIN_COLLAPSE_LR_FACTOR = number("train.collapseLrFactor", 0.5, 0.0, true, 1.0,
+            "Every learning rate is multiplied by this at each quality-collapse rollback.");
     public static final ConfigKey<String> CLUSTER_HOST = text("cluster.host", "127.0.0.1",
             "Address the cluster (Hazelcast and the event bus) binds to; 0.0.0.0 binds every interface and then needs cluster.publicHost.");
     public static final ConfigKey<String> CLUSTER_PUBLIC_HOST = text("cluster.publicHost", "",
