@@ -161,6 +161,9 @@ public final class ConfigSchema {
                     + "policy-gradient baseline instead of V(x_i, i); 0 keeps V everywhere (the reference).");
     public static final ConfigKey<Integer> FINETUNE_MAX_POLICY_LAG = intIn("finetune.maxPolicyLag", 0, 0, 1000,
             "Batches made by a policy more than this many versions old still train the critic but not the policy.");
+    public static final ConfigKey<Double> FINETUNE_IMPORTANCE_CLIP = number("finetune.importanceClip", 0.0, 0.0, false, null,
+            "Off-policy correction for batches up to finetune.maxPolicyLag versions old: each transition's advantage is "
+                    + "weighted by its importance ratio pi_now / pi_then, truncated at this value (0: no correction).");
     public static final ConfigKey<String> CRITIC_KIND = choice("critic.kind", "auto",
             "Critic f: 'mlp' (ReLU layers over the flattened sample, critic.hidden x critic.layers), 'conv' (the image "
                     + "reference's 4x4 stride-2 convolutions with LeakyReLU 0.2, critic.widths, a last convolution to one "

@@ -91,6 +91,9 @@ class ConfigLoaderTest {
         assertTrue(refused(null, List.of("train.collapseFactor=-2"), Map.of()).getMessage().contains("train.collapseFactor"));
         assertEquals(2.0, ConfigLoader.load(null, List.of("train.collapseFactor=2"), Map.of()).get(ConfigSchema.TRAIN_COLLAPSE_FACTOR));
         assertEquals(0.0, ConfigLoader.load(null, List.of(), Map.of()).get(ConfigSchema.TRAIN_COLLAPSE_FACTOR), "off unless asked for");
+        assertTrue(refused(null, List.of("finetune.importanceClip=1"), Map.of()).getMessage().contains("finetune.maxPolicyLag"));
+        assertEquals(1.0, ConfigLoader.load(null, List.of("finetune.importanceClip=1", "finetune.maxPolicyLag=1"), Map.of())
+                .get(ConfigSchema.FINETUNE_IMPORTANCE_CLIP));
     }
 
     @Test
