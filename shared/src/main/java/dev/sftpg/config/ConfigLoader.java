@@ -90,6 +90,13 @@ public final class ConfigLoader {
         if (values.get("finetune.lrSchedule").equals("cosine") && (Integer) values.get("finetune.lrDecaySteps") == 0
                 && (Integer) values.get("train.maxGeneratorSteps") == 0)
             problems.add("config key 'finetune.lrDecaySteps': a cosine schedule needs a horizon; set it, or train.maxGeneratorSteps");
+        if ((Double) values.get("finetune.importanceClip") > 0 && (Integer) values.get("finetune.maxPolicyLag") == 0)
+            problems.add("config key 'finetune.importanceClip': with finetune.maxPolicyLag=0 every batch that trains the policy is "
+                    + "the current policy's, so there is nothing to correct; set finetune.maxPolicyLag (e.g. 1) or leave the clip at 0");
+        double collapse = (Double) values.get("train.collapseFactor");
+        if (collapse > 0 && collapse <= 1)
+            problems.add("config key 'train.collapseFactor': " + collapse + " would roll back at evaluations no worse than the best; "
+                    + "use a factor above 1 (2 rolls back at twice the best score) or 0 to turn the guard off");
         if (values.get("data.source").equals("csv") && ((String) values.get("data.path")).isEmpty())
             problems.add("config key 'data.path': data.source=csv needs a file (--set data.path=points.csv)");
         String classes = (String) values.get("data.classes");

@@ -161,6 +161,9 @@ public final class ConfigSchema {
                     + "policy-gradient baseline instead of V(x_i, i); 0 keeps V everywhere (the reference).");
     public static final ConfigKey<Integer> FINETUNE_MAX_POLICY_LAG = intIn("finetune.maxPolicyLag", 0, 0, 1000,
             "Batches made by a policy more than this many versions old still train the critic but not the policy.");
+    public static final ConfigKey<Double> FINETUNE_IMPORTANCE_CLIP = number("finetune.importanceClip", 0.0, 0.0, false, null,
+            "Off-policy correction for batches up to finetune.maxPolicyLag versions old: each transition's advantage is "
+                    + "weighted by its importance ratio pi_now / pi_then, truncated at this value (0: no correction).");
     public static final ConfigKey<String> CRITIC_KIND = choice("critic.kind", "auto",
             "Critic f: 'mlp' (ReLU layers over the flattened sample, critic.hidden x critic.layers), 'conv' (the image "
                     + "reference's 4x4 stride-2 convolutions with LeakyReLU 0.2, critic.widths, a last convolution to one "
@@ -203,6 +206,11 @@ public final class ConfigSchema {
             "Consecutive skipped (non-finite) updates of one learner that roll every learner back to the last checkpoint.");
     public static final ConfigKey<Double> TRAIN_NAN_LR_FACTOR = number("train.nanLrFactor", 0.5, 0.0, true, 1.0,
             "Every learning rate is multiplied by this at each numerical-fault rollback.");
+    public static final ConfigKey<Double> TRAIN_COLLAPSE_FACTOR = number("train.collapseFactor", 0.0, 0.0, false, null,
+            "Quality-collapse guard: a periodic evaluation worse than this times the best one rolls every learner back to "
+                    + "checkpoints/best with learning rates x train.collapseLrFactor (0: off; otherwise above 1).");
+    public static final ConfigKey<Double> TRAIN_COLLAPSE_LR_FACTOR = number("train.collapseLrFactor", 0.5, 0.0, true, 1.0,
+            "Every learning rate is multiplied by this at each quality-collapse rollback.");
     public static final ConfigKey<String> CLUSTER_HOST = text("cluster.host", "127.0.0.1",
             "Address the cluster (Hazelcast and the event bus) binds to; 0.0.0.0 binds every interface and then needs cluster.publicHost.");
     public static final ConfigKey<String> CLUSTER_PUBLIC_HOST = text("cluster.publicHost", "",

@@ -7,11 +7,13 @@ import dev.sftpg.sampler.SamplerRecord;
 import dev.sftpg.sampler.TrajectorySampler;
 import dev.sftpg.sampler.TransitionLogProb;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -26,15 +28,30 @@ import java.util.stream.IntStream;
  * scales with b_i / s_i, which is about 10 on FastDPM's last two steps against about 1 elsewhere, so there any
  * error of V is amplified tenfold; the continuation's f differs from f(x0) only by what the remaining small noise
  * changes. A baseline that depends on the state alone leaves the gradient unbiased.
+ *
+ * <p>Optionally ({@link #offPolicyCorrection}) transitions of batches made by an older policy (admitted when the
+ * generator allows a policy lag) weight their advantage by the truncated importance ratio
+ * min(pi_now(x_{i+1} | x_i) / pi_then(x_{i+1} | x_i), clip), the densities' full products over dimensions, so the
+ * step follows the current policy's gradient rather than the older one's; the ratio is a constant weight, as in
+ * truncated importance sampling (IMPALA's rho-bar). The learner keeps the weights of the versions still in reach.
  */
 public final class PolicyLearner {
 
     /** Figures of one update (averaged over its minibatches). */
     public record Update(long version, double loss, double advantageMean, double advantageStd, double gradNorm,
-                         double clippedNorm, int transitions, int skipped) {
+                         double clippedNorm, int transitions, int skipped, Importance importance) {
     }
 
-    private record Buffered(float[] states, int batch) {
+    /**
+     * The off-policy correction's figures of one update: transitions of older batches, their mean weight, how many
+     * were truncated at the clip, and how many had no known behaviour policy (weight 1).
+     */
+    public record Importance(int lagged, double meanWeight, int truncated, int unknown) {
+        static final Importance NONE = new Importance(0, 1, 0, 0);
+    }
+
+    /** A rollout batch in the buffer and the policy version that made it. */
+    private record Buffered(float[] states, int batch, long madeBy) {
     }
 
     private final Network policy;
@@ -50,6 +67,12 @@ public final class PolicyLearner {
     private final int dim;
     private int tailFrom;
     private long version;
+    /** 0: no off-policy correction; else the importance weights' cap. */
+    private double importanceClip;
+    private int maxLag;
+    /** The weights of past versions that batches still admitted may come from (the current one is the network). */
+    private final TreeMap<Long, float[]> behaviour = new TreeMap<>();
+    private Network behaviourNet;
 
     public PolicyLearner(Network policy, SamplerRecord sampler, LogProbReduction reduction, double lr, double clip,
                          int minibatch, int minibatches, long seed) {
@@ -112,12 +135,39 @@ public final class PolicyLearner {
         return policy.parameters().toFloats();
     }
 
-    /** Adds a rollout batch (state-major, S+1 states of {@code batch} rows) to the buffer. */
+    /**
+     * Weights transitions of batches up to {@code maxLag} versions old by their importance ratio, truncated at
+     * {@code clip} (0 turns the correction off).
+     */
+    public void offPolicyCorrection(double clip, int maxLag) {
+        if (clip < 0 || maxLag < 0) throw new IllegalArgumentException("importance clip " + clip + ", policy lag " + maxLag);
+        this.importanceClip = clip;
+        this.maxLag = maxLag;
+        behaviour.clear();
+        keepBehaviour();
+    }
+
+    /** Adds a rollout batch of the current policy (state-major, S+1 states of {@code batch} rows) to the buffer. */
     public void add(float[] states, int batch) {
+        add(states, batch, version);
+    }
+
+    /** Adds a rollout batch made by policy version {@code madeBy}. */
+    public void add(float[] states, int batch, long madeBy) {
         if (states.length != (sampler.steps() + 1) * batch * dim)
             throw new IllegalArgumentException("trajectory batch has " + states.length + " values, expected "
                     + (sampler.steps() + 1) * batch * dim);
-        buffer.add(new Buffered(states, batch));
+        buffer.add(new Buffered(states, batch, madeBy));
+    }
+
+    /**
+     * The current weights become version {@link #version}'s behaviour policy, kept while a lagged batch may still come
+     * from it; called whenever the weights or the version change.
+     */
+    private void keepBehaviour() {
+        if (importanceClip <= 0 || maxLag == 0) return;
+        behaviour.put(version, weights());
+        behaviour.headMap(version - maxLag).clear();
     }
 
     public int bufferedTransitions() {
@@ -128,10 +178,10 @@ public final class PolicyLearner {
      * B transitions drawn from the buffer: states x_i, successors x_{i+1}, the final samples, step indices, and per row
      * which trajectory the final belongs to (rows of one trajectory share it, and f is scored once per trajectory).
      */
-    public record Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps, long[] trajectories) {
-        /** Every row its own trajectory. */
+    public record Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps, long[] trajectories, long[] madeBy) {
+        /** Every row its own trajectory, from the policy of the update that draws it. */
         public Minibatch(int n, float[] x, float[] xNext, float[] finals, int[] steps) {
-            this(n, x, xNext, finals, steps, IntStream.range(0, n).mapToLong(q -> q).toArray());
+            this(n, x, xNext, finals, steps, IntStream.range(0, n).mapToLong(q -> q).toArray(), null);
         }
 
         /** The rows at or after step {@code from}, in row order. */
@@ -170,7 +220,7 @@ public final class PolicyLearner {
             int n = Math.min(minibatch, total - m * minibatch);
             float[] x = new float[n * dim], xNext = new float[n * dim], fin = new float[n * dim];
             int[] step = new int[n];
-            long[] trajectory = new long[n];
+            long[] trajectory = new long[n], madeBy = new long[n];
             for (int q = 0; q < n; q++) {
                 int idx = perm[m * minibatch + q];
                 Buffered b = buffer.get(owner[idx]);
@@ -180,8 +230,9 @@ public final class PolicyLearner {
                 System.arraycopy(b.states, steps * stateSize + r * dim, fin, q * dim, dim);
                 step[q] = i;
                 trajectory[q] = ((long) owner[idx] << 32) | r;
+                madeBy[q] = b.madeBy;
             }
-            out.add(new Minibatch(n, x, xNext, fin, step, trajectory));
+            out.add(new Minibatch(n, x, xNext, fin, step, trajectory, madeBy));
         }
         return out;
     }
@@ -216,8 +267,8 @@ public final class PolicyLearner {
                         List<float[]> criticOfTails) {
         double lr = schedule.applyAsDouble(version) * lrScale;
         if (lr != optimizer.learningRate()) optimizer.setLearningRate(lr);
-        double loss = 0, advSum = 0, advSq = 0, norm = 0, clipped = 0;
-        int used = 0, skipped = 0;
+        double loss = 0, advSum = 0, advSq = 0, norm = 0, clipped = 0, weightSum = 0;
+        int used = 0, skipped = 0, lagged = 0, truncated = 0, unknown = 0;
         for (int m = 0; m < minibatchList.size(); m++) {
             Minibatch mb = minibatchList.get(m);
             float[] f = criticOfFinals.get(m), v = valueOfStates.get(m), tail = criticOfTails.get(m);
@@ -231,6 +282,18 @@ public final class PolicyLearner {
                 advSq += (double) adv[q] * adv[q];
             }
             used += mb.n;
+            float[] w = importanceWeights(mb);
+            if (w != null)
+                for (int q = 0; q < mb.n; q++) {
+                    if (mb.madeBy[q] == version) continue;
+                    lagged++;
+                    if (Float.isNaN(w[q])) { // no behaviour weights for that version: left uncorrected
+                        unknown++;
+                        w[q] = 1;
+                    } else if (w[q] == (float) importanceClip) truncated++;
+                    weightSum += w[q];
+                    adv[q] *= w[q];
+                }
             loss += TransitionLogProb.policyGradient(policy, sampler,
                     Nd4j.create(mb.x, new long[]{mb.n, dim}, DataType.FLOAT),
                     Nd4j.create(mb.xNext, new long[]{mb.n, dim}, DataType.FLOAT), mb.steps, adv, reduction);
@@ -241,10 +304,50 @@ public final class PolicyLearner {
         }
         buffer.clear();
         version++;
+        keepBehaviour();
         int done = Math.max(1, minibatchList.size());
         double mean = advSum / Math.max(1, used);
         double std = Math.sqrt(Math.max(0, advSq / Math.max(1, used) - mean * mean));
-        return new Update(version, loss / done, mean, std, norm / done, clipped / done, used, skipped);
+        Importance importance = lagged == 0 ? Importance.NONE : new Importance(lagged, weightSum / lagged, truncated, unknown);
+        return new Update(version, loss / done, mean, std, norm / done, clipped / done, used, skipped, importance);
+    }
+
+    /**
+     * Per row of {@code mb}, min(pi_now / pi_then, clip) of its transition for rows made by an older version (NaN when
+     * that version's weights are not kept), 1 for the current version's rows; null when there is nothing to correct.
+     */
+    float[] importanceWeights(Minibatch mb) {
+        if (importanceClip <= 0 || mb.madeBy == null) return null;
+        TreeMap<Long, List<Integer>> byVersion = new TreeMap<>();
+        for (int q = 0; q < mb.n; q++)
+            if (mb.madeBy[q] != version) byVersion.computeIfAbsent(mb.madeBy[q], v -> new ArrayList<>()).add(q);
+        if (byVersion.isEmpty()) return null;
+        float[] w = new float[mb.n];
+        Arrays.fill(w, 1f);
+        for (var group : byVersion.entrySet()) {
+            int[] rows = group.getValue().stream().mapToInt(Integer::intValue).toArray();
+            float[] then = behaviour.get(group.getKey());
+            if (then == null) {
+                for (int q : rows) w[q] = Float.NaN;
+                continue;
+            }
+            if (behaviourNet == null) behaviourNet = policy.spec().build(0);
+            behaviourNet.parameters().setFloats(then);
+            float[] x = new float[rows.length * dim], xNext = new float[rows.length * dim];
+            int[] steps = new int[rows.length];
+            for (int j = 0; j < rows.length; j++) {
+                System.arraycopy(mb.x, rows[j] * dim, x, j * dim, dim);
+                System.arraycopy(mb.xNext, rows[j] * dim, xNext, j * dim, dim);
+                steps[j] = mb.steps[rows[j]];
+            }
+            INDArray xs = Nd4j.create(x, new long[]{rows.length, dim}, DataType.FLOAT);
+            INDArray next = Nd4j.create(xNext, new long[]{rows.length, dim}, DataType.FLOAT);
+            double[] now = TransitionLogProb.logProb(policy, sampler, xs, next, steps, LogProbReduction.SUM).data().asDouble();
+            double[] old = TransitionLogProb.logProb(behaviourNet, sampler, xs, next, steps, LogProbReduction.SUM).data().asDouble();
+            for (int j = 0; j < rows.length; j++)
+                w[rows[j]] = (float) Math.min(Math.exp(now[j] - old[j]), importanceClip);
+        }
+        return w;
     }
 
     /**
@@ -371,6 +474,27 @@ public final class PolicyLearner {
         buffer.clear();
     }
 
+    /** The policy version that made each buffered batch, in order (for checkpoints). */
+    public long[] bufferedMadeBy() {
+        return buffer.stream().mapToLong(Buffered::madeBy).toArray();
+    }
+
+    /** The kept weights of past versions, by version (for checkpoints; empty without the off-policy correction). */
+    public java.util.SortedMap<Long, float[]> behaviourWeights() {
+        return behaviour.headMap(version);
+    }
+
+    /** Restores {@link #behaviourWeights()} from a checkpoint (before {@link #restore}, which adds the current version's). */
+    public void restoreBehaviour(java.util.Map<Long, float[]> weights) {
+        behaviour.clear();
+        weights.forEach((v, w) -> {
+            if (w.length != policy.parameters().size())
+                throw new IllegalArgumentException("behaviour weights of version " + v + " have " + w.length + " values, expected "
+                        + policy.parameters().size());
+            behaviour.put(v, w.clone());
+        });
+    }
+
     /** The rollout batch sizes in the buffer, in order (with {@link #bufferedStates()}, for checkpoints). */
     public int[] bufferedBatches() {
         return buffer.stream().mapToInt(Buffered::batch).toArray();
@@ -387,17 +511,31 @@ public final class PolicyLearner {
         return out;
     }
 
-    /** Sets the version and the buffer to a checkpoint's (weights and optimiser are restored through their owners). */
+    /**
+     * Sets the version and the buffer to a checkpoint's (weights and optimiser are restored through their owners);
+     * the buffered batches are taken as the current version's.
+     */
     public void restore(long version, float[] bufferedStates, int[] bufferedBatches) {
+        long[] madeBy = new long[bufferedBatches.length];
+        Arrays.fill(madeBy, version);
+        restore(version, bufferedStates, bufferedBatches, madeBy);
+    }
+
+    /** As {@link #restore(long, float[], int[])}, with the version that made each buffered batch. */
+    public void restore(long version, float[] bufferedStates, int[] bufferedBatches, long[] madeBy) {
+        if (madeBy.length != bufferedBatches.length)
+            throw new IllegalArgumentException(madeBy.length + " batch versions for " + bufferedBatches.length + " buffered batches");
         this.version = version;
         buffer.clear();
         int at = 0, perRow = (sampler.steps() + 1) * dim;
-        for (int b : bufferedBatches) {
+        for (int i = 0; i < bufferedBatches.length; i++) {
+            int b = bufferedBatches[i];
             if (b < 1 || at + b * perRow > bufferedStates.length)
                 throw new IllegalArgumentException("buffered states do not match their batch sizes");
-            add(Arrays.copyOfRange(bufferedStates, at, at + b * perRow), b);
+            add(Arrays.copyOfRange(bufferedStates, at, at + b * perRow), b, madeBy[i]);
             at += b * perRow;
         }
         if (at != bufferedStates.length) throw new IllegalArgumentException("buffered states do not match their batch sizes");
+        keepBehaviour();
     }
 }

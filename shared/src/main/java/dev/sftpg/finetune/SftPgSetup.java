@@ -83,6 +83,7 @@ public record SftPgSetup(Config config, Diffusion diffusion, SamplerRecord sampl
                 config.get(ConfigSchema.FINETUNE_GRAD_CLIP), batch(), config.get(ConfigSchema.FINETUNE_N_GENERATOR), seed() * 31 + 3);
         p.schedule(this::policyLr);
         p.tailBaseline(config.get(ConfigSchema.FINETUNE_TAIL_BASELINE_STD));
+        p.offPolicyCorrection(config.get(ConfigSchema.FINETUNE_IMPORTANCE_CLIP), config.get(ConfigSchema.FINETUNE_MAX_POLICY_LAG));
         return p;
     }
 

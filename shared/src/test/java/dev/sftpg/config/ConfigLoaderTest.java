@@ -86,6 +86,14 @@ class ConfigLoaderTest {
         assertTrue(refused(null, List.of("model.kind=reference-toy"), Map.of()).getMessage().contains("continuous"));
         assertTrue(refused(null, List.of("critic.kind=conv"), Map.of()).getMessage().contains("conv needs images"));
         assertTrue(refused(null, List.of("diffusion.betaStart=0.1", "diffusion.betaEnd=0.01"), Map.of()).getMessage().contains("end"));
+        for (String factor : List.of("0.5", "1"))
+            assertTrue(refused(null, List.of("train.collapseFactor=" + factor), Map.of()).getMessage().contains("above 1"), factor);
+        assertTrue(refused(null, List.of("train.collapseFactor=-2"), Map.of()).getMessage().contains("train.collapseFactor"));
+        assertEquals(2.0, ConfigLoader.load(null, List.of("train.collapseFactor=2"), Map.of()).get(ConfigSchema.TRAIN_COLLAPSE_FACTOR));
+        assertEquals(0.0, ConfigLoader.load(null, List.of(), Map.of()).get(ConfigSchema.TRAIN_COLLAPSE_FACTOR), "off unless asked for");
+        assertTrue(refused(null, List.of("finetune.importanceClip=1"), Map.of()).getMessage().contains("finetune.maxPolicyLag"));
+        assertEquals(1.0, ConfigLoader.load(null, List.of("finetune.importanceClip=1", "finetune.maxPolicyLag=1"), Map.of())
+                .get(ConfigSchema.FINETUNE_IMPORTANCE_CLIP));
     }
 
     @Test

@@ -22,7 +22,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * A run across two hosts: the run process in one network namespace, a rollout worker in another, joined by a veth
  * pair (10.77.0.1 and 10.77.0.2, which exist only inside them). The worker's batches reach the run; a cut link
  * gets the worker declared lost within {@code train.workerTimeout} with its credits recovered; once the link is
- * back the worker re-attaches and produces again. Needs root and iproute2; skipped otherwise.
+ * back the worker re-attaches and produces again. Then the link gets worse instead of failing: 5% of the packets
+ * each way dropped (nftables) and 10 Mbit/s at the worker's side (a token bucket); the run keeps its worker and
+ * its batches flow, at a measured cost (printed, against the clean link). Needs root and iproute2 (and nftables and
+ * the kernel's tbf for the impaired link, which is skipped with a message without them); skipped otherwise.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class NetnsClusterTest {
@@ -83,6 +86,20 @@ class NetnsClusterTest {
             long beforeCut = Long.parseLong(next.group(1));
             Thread.sleep(5000); // and flow again
 
+            Path metrics = runDir.resolve("metrics.jsonl");
+            double clean = batchesPerSecond(metrics, 15);
+            String impaired = "not measured";
+            if (impair(nsRun, nsWorker, vethWorker)) {
+                int lostBefore = count(Jvm.read(runLog), "rollout worker " + workerId + " lost");
+                double slow = batchesPerSecond(metrics, 15);
+                impaired = String.format("%.2f batches/s with 5%% loss each way and 10 Mbit/s (%.0f%% of the clean link)", slow, 100 * slow / clean);
+                assertTrue(slow > 0, "batches flow over the impaired link");
+                assertEquals(lostBefore, count(Jvm.read(runLog), "rollout worker " + workerId + " lost"),
+                        "the worker is not declared lost over an impaired link\n" + Jvm.read(runLog));
+                for (String ns : List.of(nsRun, nsWorker)) ip("netns", "exec", ns, "nft", "delete", "table", "inet", "sftpg");
+                ip("netns", "exec", nsWorker, "tc", "qdisc", "del", "dev", vethWorker, "root");
+            }
+
             run.destroy(); // SIGTERM, as Ctrl-C: final checkpoint and report
             int code = Jvm.exitCode(run, 180, runLog);
             assertTrue(code == 0 || code == 143, "exit " + code + " (143: SIGTERM after the hook's graceful finish)\n" + Jvm.read(runLog));
@@ -91,7 +108,8 @@ class NetnsClusterTest {
             JsonObject report = new JsonObject(Files.readString(runDir.resolve("report.json")));
             JsonObject perWorker = report.getJsonObject("perWorkerBatches");
             System.out.println("--- run\n" + Jvm.read(runLog) + "--- worker\n" + Jvm.read(workerLog) + "--- perWorkerBatches " + perWorker
-                    + ", declared lost " + String.format("%.1f", lostAfter) + " s after the cut");
+                    + ", declared lost " + String.format("%.1f", lostAfter) + " s after the cut; clean link "
+                    + String.format("%.2f", clean) + " batches/s, impaired: " + impaired);
             assertTrue(perWorker.containsKey(workerId) && perWorker.getLong(workerId) > beforeCut,
                     "the worker's batches after it re-attached reach the run: perWorkerBatches " + perWorker + ", " + beforeCut + " before the cut");
             assertEquals("", Jvm.noise(Jvm.read(runLog)), Jvm.read(runLog));
@@ -102,6 +120,56 @@ class NetnsClusterTest {
             ip("netns", "del", nsRun); // takes its end of the veth pair, and so the pair, with it
             ip("netns", "del", nsWorker);
         }
+    }
+
+    /**
+     * Drops 5% of the packets leaving either namespace (nftables) and limits the worker's side to 10 Mbit/s (tbf);
+     * false, with a message, where either is missing.
+     */
+    private static boolean impair(String nsRun, String nsWorker, String vethWorker) {
+        for (String ns : List.of(nsRun, nsWorker)) {
+            boolean ok = ip("netns", "exec", ns, "nft", "add", "table", "inet", "sftpg")
+                    && ip("netns", "exec", ns, "nft", "add", "chain", "inet", "sftpg", "out", "{ type filter hook output priority 0; }")
+                    && ip("netns", "exec", ns, "nft", "add", "rule", "inet", "sftpg", "out", "numgen", "random", "mod", "100", "<", "5", "drop");
+            if (!ok) {
+                System.out.println("impaired link not tested: no nftables here (Debian: apt-get install nftables)");
+                return false;
+            }
+        }
+        if (!ip("netns", "exec", nsWorker, "tc", "qdisc", "add", "dev", vethWorker, "root", "tbf", "rate", "10mbit", "burst", "32kbit",
+                "latency", "100ms")) {
+            System.out.println("impaired link not tested: the kernel has no tbf queueing discipline");
+            for (String ns : List.of(nsRun, nsWorker)) ip("netns", "exec", ns, "nft", "delete", "table", "inet", "sftpg");
+            return false;
+        }
+        return true;
+    }
+
+    /** Batches the generator received per second over the next {@code seconds}, from the run's metrics log. */
+    private static double batchesPerSecond(Path metrics, int seconds) throws Exception {
+        long[] start = lastCriticBatches(metrics);
+        Thread.sleep(seconds * 1000L);
+        long[] end = lastCriticBatches(metrics);
+        return (end[0] - start[0]) / ((end[1] - start[1]) / 1000.0);
+    }
+
+    /** The generator's latest {criticBatches, time} in the metrics log. */
+    private static long[] lastCriticBatches(Path metrics) {
+        long[] last = {0, 0};
+        for (String line : Jvm.read(metrics).split("\n")) {
+            if (!line.contains("\"source\":\"generator\"")) continue;
+            try {
+                JsonObject m = new JsonObject(line).getJsonObject("metrics");
+                last = new long[]{m.getLong("criticBatches"), m.getLong("time")};
+            } catch (RuntimeException e) {
+                // a line still being written
+            }
+        }
+        return last;
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }
 
     private static boolean isRoot() {

@@ -101,7 +101,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         if (resumed != null) checkpointer.resumedAt(resumed.policyVersion());
         evaluations = new EvaluationQueue(vertx, evaluationsFactory.get());
         control = new DashboardControl(this, runLog);
-        rollback = new Rollback(runDir, settings, state, learners, runLog,
+        rollback = new Rollback(runDir, settings, state, learners, runLog, () -> current == null ? 0 : current.version(),
                 line -> vertx.eventBus().publish(bus.events(), new JsonObject().put("type", "rollback").put("message", line)));
         runInfo = vertx.eventBus().<Buffer>consumer(Addresses.RUN_INFO, m -> m.reply(spec.toJson()));
         vertx.eventBus().<Buffer>consumer(bus.metrics(), this::onMetrics);
@@ -151,7 +151,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
 
     private void onFault(Message<JsonObject> m) {
         if (finishing || m.body() == null) return;
-        rollback.onFault(m.body().getString("role", "?"), m.body().getString("reason", ""), current == null ? 0 : current.version());
+        rollback.onFault(m.body().getString("role", "?"), m.body().getString("reason", ""));
     }
 
     private void onMetrics(Message<Buffer> m) {
@@ -183,6 +183,8 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
     /** A periodic evaluation, back on this thread in version order: the curve, the log, the dashboard, maybe best. */
     private void onEvaluated(Evaluations.Result r) {
         JsonObject point = Evaluations.curvePoint(r.version(), elapsedSeconds(), r.score());
+        Double bestBefore = state.bestScore();
+        Long bestVersion = state.bestVersion();
         boolean best = state.addPeriodic(point);
         runLog.write(new JsonObject().put("event", "eval").mergeIn(point).put("evaluationSeconds", r.seconds()));
         Log.info(role, String.format("policy v%d after %.0fs: %s (%d samples)", r.version(), elapsedSeconds(),
@@ -192,6 +194,11 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         vertx.eventBus().publish(bus.events(), event);
         // a run that lost a learner or its cluster cannot take a consistent snapshot any more
         if (best && !failed) checkpointer.best(r.weights());
+        double score = point.getDouble(state.metric());
+        if (!best && !failed && !finishing && rollback.isCollapse(r.version(), score, bestBefore))
+            checkpointer.idle().onComplete(x -> {
+                if (!finishing) rollback.onCollapse(state.metric(), r.version(), score, bestBefore, bestVersion);
+            });
     }
 
     private void onControl(Message<JsonObject> m) {

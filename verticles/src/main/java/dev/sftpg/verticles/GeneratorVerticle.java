@@ -35,6 +35,8 @@ import java.util.TreeMap;
 public final class GeneratorVerticle extends LearnerVerticle {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long HOLD_TIMEOUT_MILLIS = 5_000;
+    /** Checkpoint tensor of a kept older policy's weights: this prefix and its version. */
+    private static final String BEHAVIOUR_TENSOR = "behaviour-v";
 
     private final SftPgSetup setup;
     private final GeneratorSettings settings;
@@ -101,7 +103,16 @@ public final class GeneratorVerticle extends LearnerVerticle {
         ledger.capture(c.putObject("workers"));
         var batches = c.putArray("bufferBatches");
         for (int b : policy.bufferedBatches()) batches.add(b);
-        Map<String, float[]> extra = policy.bufferedTransitions() > 0 ? Map.of("buffer", policy.bufferedStates()) : Map.of();
+        var madeBy = c.putArray("bufferMadeBy");
+        for (long v : policy.bufferedMadeBy()) madeBy.add(v);
+        Map<String, float[]> extra = new java.util.LinkedHashMap<>();
+        if (policy.bufferedTransitions() > 0) extra.put("buffer", policy.bufferedStates());
+        // the older policies that lagged batches (buffered or still on their way) came from, for the off-policy correction
+        var behaviour = c.putArray("behaviourVersions");
+        policy.behaviourWeights().forEach((v, w) -> {
+            behaviour.add(v);
+            extra.put(BEHAVIOUR_TENSOR + v, w);
+        });
         return NetworkState.capture(role, policy.network(), policy.optimizer(), c, extra);
     }
 
@@ -111,7 +122,13 @@ public final class GeneratorVerticle extends LearnerVerticle {
         ObjectNode c = s.counters();
         int[] sizes = new int[c.path("bufferBatches").size()];
         for (int i = 0; i < sizes.length; i++) sizes[i] = c.path("bufferBatches").get(i).asInt();
-        policy.restore(c.path("version").asLong(), sizes.length == 0 ? new float[0] : s.tensor("buffer"), sizes);
+        long version = c.path("version").asLong();
+        long[] madeBy = new long[sizes.length];
+        for (int i = 0; i < sizes.length; i++) madeBy[i] = c.path("bufferMadeBy").path(i).asLong(version);
+        Map<Long, float[]> behaviour = new java.util.TreeMap<>();
+        for (var v : c.path("behaviourVersions")) behaviour.put(v.asLong(), s.tensor(BEHAVIOUR_TENSOR + v.asLong()));
+        policy.restoreBehaviour(behaviour);
+        policy.restore(version, sizes.length == 0 ? new float[0] : s.tensor("buffer"), sizes, madeBy);
         criticBatches = c.path("criticBatches").asLong();
         dropped = c.path("dropped").asLong();
         policy.lrScale(c.path("lrScale").asDouble(1.0));
@@ -213,7 +230,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
         long lag = policy.version() - batch.policyVersion();
         lagHistogram.merge(lag, 1L, Long::sum);
         // a negative lag is a batch from before a rollback or a resume: its policy no longer exists
-        if (lag >= 0 && lag <= settings.maxLag()) policy.add(batch.states(), batch.batch());
+        if (lag >= 0 && lag <= settings.maxLag()) policy.add(batch.states(), batch.batch(), batch.policyVersion());
         else dropped++;
         criticBatches++;
         Future<?> update = criticBatches % setup.nCritic() == 0 && policy.bufferedTransitions() > 0
@@ -256,6 +273,9 @@ public final class GeneratorVerticle extends LearnerVerticle {
         if (last != null)
             m.put("policyLoss", last.loss()).put("advantageMean", last.advantageMean()).put("advantageStd", last.advantageStd())
                     .put("gradNorm", last.gradNorm()).put("gradNormClipped", last.clippedNorm());
+        if (last != null && last.importance().lagged() > 0)
+            m.put("importance", new JsonObject().put("lagged", last.importance().lagged()).put("meanWeight", last.importance().meanWeight())
+                    .put("truncated", last.importance().truncated()).put("unknown", last.importance().unknown()));
         return m;
     }
 }

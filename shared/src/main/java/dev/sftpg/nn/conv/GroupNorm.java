@@ -22,6 +22,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * pass's coefficients) is computed on the host in double. The variance is taken from the centred input (two
  * passes), and the backward pass is the closed form of a standardisation's gradient written as
  * dx = dy a + (x - mean) b + c with a, b, c per row.
+ * <p>
+ * Built {@linkplain #withSilu with SiLU after it} (every GroupNorm of the UNet is followed by one), the fused path
+ * writes SiLU's output and sigmoid in the affine map's pass and recomputes y in the backward pass's first read,
+ * two passes over the activations fewer each way, with the same bits as the two layers apart.
  */
 final class GroupNorm implements Layer {
     private static final double EPS = 1e-5;
@@ -33,13 +37,27 @@ final class GroupNorm implements Layer {
     private double[] mean, invStd;
     private boolean simd;
     private long[] shape;
+    /** SiLU after the affine map (null: none): the layer itself where the loops are not fused. */
+    private final Silu silu;
+    private INDArray sigmoid;
+    private float[] rowScale, rowShift;
 
     GroupNorm(ParameterStore.Builder params, String name, int channels, int groups) {
+        this(params, name, channels, groups, false);
+    }
+
+    /** GroupNorm then SiLU, one layer. */
+    static GroupNorm withSilu(ParameterStore.Builder params, String name, int channels, int groups) {
+        return new GroupNorm(params, name, channels, groups, true);
+    }
+
+    private GroupNorm(ParameterStore.Builder params, String name, int channels, int groups, boolean withSilu) {
         if (channels % groups != 0)
             throw new IllegalArgumentException(name + ": " + channels + " channels do not split into " + groups + " groups");
         this.name = name;
         this.channels = channels;
         this.groups = groups;
+        this.silu = withSilu ? new Silu() : null;
         params.add(name + ".gain", new long[]{channels}, Init.constant(1.0));
         params.add(name + ".bias", new long[]{channels}, Init.zeros());
     }
@@ -85,6 +103,13 @@ final class GroupNorm implements Layer {
                 shift[i] = b[c] - mean[r] * scale[i];
             }
         INDArray y = scratch.like("y", x);
+        if (simd && silu != null) {
+            rowScale = floats(scale);
+            rowShift = floats(shift);
+            sigmoid = scratch.like("sigmoid", x);
+            FloatKernels.affineSilu(x, y, sigmoid, bc, hw, rowScale, rowShift);
+            return y;
+        }
         if (simd) {
             FloatKernels.affine(x, y, bc, hw, floats(scale), floats(shift));
         } else {
@@ -92,7 +117,7 @@ final class GroupNorm implements Layer {
             Nd4j.exec(new BroadcastMulOp(x.reshape('c', bc, hw), column("scale", dt, scale), y2, 0));
             y2.addiColumnVector(column("shift", dt, shift));
         }
-        return y;
+        return silu == null ? y : silu.forward(y);
     }
 
     /** Mean and inverse standard deviation per row of the [rows, n] view, in libnd4j ops; keeps the centred input. */
@@ -115,6 +140,7 @@ final class GroupNorm implements Layer {
 
     @Override
     public INDArray backward(INDArray dy) {
+        if (silu != null && !simd) dy = silu.backward(dy);
         dy = Scratch.contiguous(dy);
         DataType dt = dy.dataType();
         int batch = (int) shape[0], rows = batch * groups, bc = batch * channels, perGroup = channels / groups;
@@ -127,7 +153,13 @@ final class GroupNorm implements Layer {
             s2 = new double[bc];
             float[] centre = new float[bc];
             for (int i = 0; i < bc; i++) centre[i] = (float) mean[(i / channels) * groups + (i % channels) / perGroup];
-            FloatKernels.rowSums(dy, input, bc, hw, centre, s1, s2);
+            if (silu != null) { // dy is SiLU's output gradient: the gradient at y replaces it
+                INDArray g = scratch.like("dy", dy);
+                FloatKernels.siluBackwardRowSums(dy, input, sigmoid, g, bc, hw, rowScale, rowShift, centre, s1, s2);
+                dy = g;
+            } else {
+                FloatKernels.rowSums(dy, input, bc, hw, centre, s1, s2);
+            }
         } else {
             INDArray c2 = centred.reshape('c', bc, hw), dy2 = dy.reshape('c', bc, hw);
             INDArray ones = scratch.ones("onesHW", dt, hw);

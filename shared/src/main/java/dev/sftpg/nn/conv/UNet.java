@@ -31,7 +31,6 @@ public final class UNet implements Network {
     private final List<Upsample> upsample = new ArrayList<>();
     private final ResBlock mid1, mid2;
     private final GroupNorm outNorm;
-    private final Silu outAct = new Silu();
     private final Conv2d outConv;
     private final List<Layer> layers = new ArrayList<>();
     private final Scratch scratch = new Scratch();
@@ -68,7 +67,7 @@ public final class UNet implements Network {
                 upConv.add(new Conv2d(p, "up" + l + ".conv", c, c, 3, 1));
             }
         }
-        outNorm = new GroupNorm(p, "out.norm", c, GroupNorm.groupsFor(c));
+        outNorm = GroupNorm.withSilu(p, "out.norm", c, GroupNorm.groupsFor(c));
         outConv = new Conv2d(p, "out.conv", c, spec.channels(), 3, 1);
         store = p.build(dtype, seed);
         layers.addAll(List.of(time1, time2, stem, outNorm, outConv));
@@ -128,7 +127,7 @@ public final class UNet implements Network {
             h = up.get(i).forward(concat(i, h, skips.get(l)), timeAct);
             if (l > 0) h = upConv.get(i).forward(upsample.get(i).forward(h));
         }
-        h = outConv.forward(outAct.forward(outNorm.forward(h)));
+        h = outConv.forward(outNorm.forward(h));
         return h.reshape(batch, inputDim());
     }
 
@@ -151,7 +150,7 @@ public final class UNet implements Network {
             throw new IllegalStateException("backward needs a forward of the same batch size first");
         INDArray dTime = Nd4j.create(store.dataType(), batch, timeAct.size(1));
         INDArray dh = gradOut.castTo(store.dataType()).dup('c').reshape(batch, spec.channels(), spec.height(), spec.width());
-        dh = outNorm.backward(outAct.backward(outConv.backward(dh)));
+        dh = outNorm.backward(outConv.backward(dh));
         INDArray[] dSkip = new INDArray[levels];
         for (int i = levels - 1; i >= 0; i--) {
             int l = levels - 1 - i;

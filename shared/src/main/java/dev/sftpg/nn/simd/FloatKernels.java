@@ -183,6 +183,88 @@ public final class FloatKernels {
         }
     }
 
+    /**
+     * GroupNorm's affine map followed by SiLU in one pass: along each row r, y = x * scale[r] + shift[r], s = sigmoid(y)
+     * into {@code s}, y * s into {@code out}. The same operations in the same order as {@link #affine} then
+     * {@link #silu}, so the same bits, without writing and reading y.
+     */
+    public static void affineSilu(INDArray x, INDArray out, INDArray s, int rows, int n, float[] scale, float[] shift) {
+        ByteBuffer xb = bytes(x), ob = bytes(out), sb = bytes(s);
+        int x0 = base(x), o0 = base(out), s0 = base(s);
+        Parallel.rows(rows, 3L * n, (from, to) -> affineSilu(xb, x0, ob, o0, sb, s0, from, to, n, scale, shift));
+    }
+
+    private static void affineSilu(ByteBuffer xb, int x0, ByteBuffer ob, int o0, ByteBuffer sb, int s0, int from, int to, int n,
+                                   float[] scale, float[] shift) {
+        int bound = F.loopBound(n);
+        for (int r = from; r < to; r++) {
+            int off = r * n * Float.BYTES;
+            FloatVector a = FloatVector.broadcast(F, scale[r]), b = FloatVector.broadcast(F, shift[r]);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                int at = off + i * Float.BYTES;
+                FloatVector y = FloatVector.fromByteBuffer(F, xb, x0 + at, ORDER).fma(a, b);
+                FloatVector sig = sigmoid(y);
+                sig.intoByteBuffer(sb, s0 + at, ORDER);
+                y.mul(sig).intoByteBuffer(ob, o0 + at, ORDER);
+            }
+            for (; i < n; i++) {
+                int at = off + i * Float.BYTES;
+                float y = xb.getFloat(x0 + at) * scale[r] + shift[r], sig = sigmoid(y);
+                sb.putFloat(s0 + at, sig);
+                ob.putFloat(o0 + at, y * sig);
+            }
+        }
+    }
+
+    /**
+     * The backward pass of {@link #affineSilu} as far as GroupNorm's sums: along each row r, with y = x * scale[r] +
+     * shift[r] recomputed and s as kept, g = dOut * s (1 + y (1 - s)) into {@code g} (the gradient at GroupNorm's
+     * output), sumG[r] = sum of g and sumGX[r] = sum of g * (x - centre[r]). The same bits as {@link #siluBackward}
+     * then {@link #rowSums}.
+     */
+    public static void siluBackwardRowSums(INDArray dOut, INDArray x, INDArray s, INDArray g, int rows, int n, float[] scale,
+                                           float[] shift, float[] centre, double[] sumG, double[] sumGX) {
+        ByteBuffer db = bytes(dOut), xb = bytes(x), sb = bytes(s), gb = bytes(g);
+        int d0 = base(dOut), x0 = base(x), s0 = base(s), g0 = base(g);
+        Parallel.rows(rows, 4L * n, (from, to) -> siluBackwardRowSums(db, d0, xb, x0, sb, s0, gb, g0, from, to, n, scale, shift,
+                centre, sumG, sumGX));
+    }
+
+    private static void siluBackwardRowSums(ByteBuffer db, int d0, ByteBuffer xb, int x0, ByteBuffer sb, int s0, ByteBuffer gb,
+                                            int g0, int from, int to, int n, float[] scale, float[] shift, float[] centre,
+                                            double[] sumG, double[] sumGX) {
+        int bound = F.loopBound(n);
+        float[] lanes = new float[LANES];
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int r = from; r < to; r++) {
+            int off = r * n * Float.BYTES;
+            FloatVector a = FloatVector.broadcast(F, scale[r]), b = FloatVector.broadcast(F, shift[r]);
+            FloatVector c = FloatVector.broadcast(F, centre[r]), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                int at = off + i * Float.BYTES;
+                FloatVector v = FloatVector.fromByteBuffer(F, xb, x0 + at, ORDER);
+                FloatVector sig = FloatVector.fromByteBuffer(F, sb, s0 + at, ORDER);
+                FloatVector grad = v.fma(a, b).mul(one.sub(sig)).add(one).mul(sig).mul(FloatVector.fromByteBuffer(F, db, d0 + at, ORDER));
+                grad.intoByteBuffer(gb, g0 + at, ORDER);
+                s1 = s1.add(grad);
+                s2 = v.sub(c).fma(grad, s2);
+            }
+            double sum = sumLanes(s1, lanes), sumX = sumLanes(s2, lanes);
+            for (; i < n; i++) {
+                int at = off + i * Float.BYTES;
+                float v = xb.getFloat(x0 + at), sig = sb.getFloat(s0 + at), y = v * scale[r] + shift[r];
+                float grad = (y * (1 - sig) + 1) * sig * db.getFloat(d0 + at);
+                gb.putFloat(g0 + at, grad);
+                sum += grad;
+                sumX += grad * (v - centre[r]);
+            }
+            sumG[r] = sum;
+            sumGX[r] = sumX;
+        }
+    }
+
     /** Per row r: sumDy[r] = sum of dy, sumDyX[r] = sum of dy * (x - centre[r]). */
     public static void rowSums(INDArray dy, INDArray x, int rows, int n, float[] centre, double[] sumDy, double[] sumDyX) {
         ByteBuffer db = bytes(dy), xb = bytes(x);

@@ -73,6 +73,11 @@ public final class CoordinatorState {
         return best == null ? null : best.getDouble(metric());
     }
 
+    /** The policy version of the best periodic evaluation, or null before the first. */
+    public Long bestVersion() {
+        return best == null ? null : best.getLong("generatorStep");
+    }
+
     /** A periodic evaluation's point joins the curve; true when it is the best so far (lowest primary metric). */
     public boolean addPeriodic(JsonObject point) {
         lastEvaluated = point.getLong("generatorStep");
