@@ -1,11 +1,15 @@
 package dev.sftpg.faults;
 
+import dev.sftpg.verticles.bus.Addresses;
+import dev.sftpg.verticles.cluster.ClusterFactory;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -14,6 +18,28 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** What the fault tests share: reading a live run's metrics log, waiting with a bound, starting CLI processes. */
 public final class Faults {
     private Faults() {
+    }
+
+    /** A bare node in a live run's cluster (a rogue member) and the addresses of the run's current incarnation. */
+    record Rogue(Vertx vertx, Addresses bus) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Joins {@code cluster} on {@code port} and learns the run's current incarnation, and with it its addresses, from a heartbeat. */
+    static Rogue rogue(String cluster, int port) throws Exception {
+        Vertx vertx = ClusterFactory.start(cluster, "127.0.0.1", List.of("127.0.0.1"), port)
+                .toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
+        CompletableFuture<Addresses> current = new CompletableFuture<>();
+        vertx.eventBus().consumer(Addresses.HEARTBEAT, m -> current.complete(Addresses.ofHeartbeat(m)));
+        try {
+            return new Rogue(vertx, current.get(30, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            vertx.close();
+            throw e;
+        }
     }
 
     /**

@@ -5,8 +5,6 @@ import dev.sftpg.cluster.TinyModels;
 import dev.sftpg.messages.TrajectoryBatch;
 import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Wire;
-import dev.sftpg.verticles.cluster.ClusterFactory;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -47,22 +44,14 @@ class NumericalFaultTest {
         Faults.waitFor(() -> Faults.lastMetrics(metrics, "generator").getLong("policyVersion", 0L) >= 25, 120,
                 "the run to pass version 25", err);
 
-        Vertx rogue = ClusterFactory.start(cluster, "127.0.0.1", List.of("127.0.0.1"), 5861)
-                .toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
-        try {
-            // a node in the cluster learns the run's current incarnation, and with it its addresses, from a heartbeat
-            CompletableFuture<Addresses> current = new CompletableFuture<>();
-            rogue.eventBus().consumer(Addresses.HEARTBEAT, m -> current.complete(Addresses.ofHeartbeat(m)));
-            Addresses bus = current.get(30, TimeUnit.SECONDS);
+        try (Faults.Rogue rogue = Faults.rogue(cluster, 5861)) {
             float[] huge = new float[11 * 64 * 2];
             Arrays.fill(huge, 3e38f);
             DeliveryOptions from = new DeliveryOptions().addHeader(Addresses.SENDER, "diverged-worker");
             for (int i = 0; i < 8; i++)
-                rogue.eventBus().send(bus.batch(), Wire.encode(new TrajectoryBatch(0, "diverged-worker", i, 10, 64,
+                rogue.vertx().eventBus().send(rogue.bus().batch(), Wire.encode(new TrajectoryBatch(0, "diverged-worker", i, 10, 64,
                         new int[]{2}, huge)), from);
             Faults.waitFor(() -> Faults.read(metrics).contains("\"event\":\"rollback\""), 60, "a rollback", err);
-        } finally {
-            rogue.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
 
         assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));

@@ -2,10 +2,7 @@ package dev.sftpg.faults;
 
 import dev.sftpg.checkpoint.LearnerState;
 import dev.sftpg.finetune.FinetuneCheckpoint;
-import dev.sftpg.verticles.bus.Addresses;
 import dev.sftpg.verticles.bus.Wire;
-import dev.sftpg.verticles.cluster.ClusterFactory;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -17,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -47,13 +43,7 @@ class QualityCollapseTest {
         Faults.waitFor(() -> FinetuneCheckpoint.isOne(best) && Faults.read(metrics).contains("\"event\":\"eval\""), 120,
                 "a periodic evaluation and checkpoints/best", err);
 
-        Vertx rogue = ClusterFactory.start(cluster, "127.0.0.1", List.of("127.0.0.1"), 5881)
-                .toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
-        try {
-            // a node in the cluster learns the run's current incarnation, and with it its addresses, from a heartbeat
-            CompletableFuture<Addresses> current = new CompletableFuture<>();
-            rogue.eventBus().consumer(Addresses.HEARTBEAT, m -> current.complete(Addresses.ofHeartbeat(m)));
-            Addresses bus = current.get(30, TimeUnit.SECONDS);
+        try (Faults.Rogue rogue = Faults.rogue(cluster, 5881)) {
             // the best policy's own state with every weight pushed far off: a policy gone bad, still finite
             LearnerState good = FinetuneCheckpoint.read(best).learner("generator");
             Map<String, float[]> tensors = new LinkedHashMap<>(good.tensors());
@@ -61,11 +51,9 @@ class QualityCollapseTest {
             Random r = new Random(1);
             for (int i = 0; i < params.length; i++) params[i] += (float) (0.5 * r.nextGaussian());
             tensors.put("params", params);
-            rogue.eventBus().request(bus.restore("generator"), Wire.encode(new LearnerState("generator", good.json(), tensors)))
+            rogue.vertx().eventBus().request(rogue.bus().restore("generator"), Wire.encode(new LearnerState("generator", good.json(), tensors)))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             Faults.waitFor(() -> Faults.read(metrics).contains("\"from\":\"collapse\""), 90, "a collapse rollback", err);
-        } finally {
-            rogue.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
 
         assertEquals(0, run.get(3, TimeUnit.MINUTES), err.toString(StandardCharsets.UTF_8));
