@@ -92,10 +92,10 @@ class SplitBrainResumeTest {
             JsonObject report = new JsonObject(Files.readString(newDir.resolve("report.json")));
             assertEquals(target, report.getLong("generatorSteps"), report.encode());
             assertFalse(report.getBoolean("failed"), report.encode());
-            // credits balanced: held, every credit out came back before the final cut
+            // credits balanced: the final cut is taken under a hold that completes only once every credit out came back
+            // (the generator's once-a-second metrics can predate the cut, so they are not the witness)
             FinetuneCheckpoint last = FinetuneCheckpoint.read(newDir.resolve("checkpoints").resolve(String.format("step-%06d", target)));
             assertTrue(last.metadata().path("coordinator").path("quiescent").asBoolean(), "final cut with credits in flight" + logs);
-            assertEquals(0, Faults.lastMetrics(newMetrics, "generator").getLong("creditsInFlight", -1L), logs);
             JsonObject perWorker = report.getJsonObject("perWorkerBatches");
             assertTrue(perWorker.getLong(workerId, 0L) > workerBatchesBefore,
                     "the worker process re-attached to the new incarnation and its batches counted there: " + report.encode());
