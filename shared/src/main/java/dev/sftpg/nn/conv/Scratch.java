@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A layer's activation and gradient buffers, kept between steps. Allocating a fresh off-heap array costs about five
@@ -26,12 +27,7 @@ final class Scratch {
     private final Map<String, List<INDArray>> arrays = new HashMap<>();
 
     INDArray get(String key, DataType dtype, long... shape) {
-        List<INDArray> kept = arrays.computeIfAbsent(key, k -> new ArrayList<>(SHAPES_PER_KEY));
-        for (int i = 0; i < kept.size(); i++) {
-            INDArray a = kept.get(i);
-            if (a.dataType() == dtype && Arrays.equals(a.shape(), shape)) return promote(kept, i);
-        }
-        return keep(kept, Nd4j.createUninitialized(dtype, shape));
+        return kept(key, dtype, shape, () -> Nd4j.createUninitialized(dtype, shape));
     }
 
     INDArray like(String key, INDArray template) {
@@ -40,33 +36,32 @@ final class Scratch {
 
     /** A kept [n, 1] column of ones (sums along rows are products with it). */
     INDArray ones(String key, DataType dtype, long n) {
+        return kept(key, dtype, new long[]{n, 1}, () -> Nd4j.ones(dtype, n, 1));
+    }
+
+    /** The array kept under {@code key} with this type and shape, made by {@code make} when there is none. */
+    private INDArray kept(String key, DataType dtype, long[] shape, Supplier<INDArray> make) {
         List<INDArray> kept = arrays.computeIfAbsent(key, k -> new ArrayList<>(SHAPES_PER_KEY));
         for (int i = 0; i < kept.size(); i++) {
             INDArray a = kept.get(i);
-            if (a.dataType() == dtype && a.size(0) == n) return promote(kept, i);
+            if (a.dataType() == dtype && Arrays.equals(a.shape(), shape)) {
+                if (i > 0) { // the most recently used first
+                    kept.remove(i);
+                    kept.add(0, a);
+                }
+                return a;
+            }
         }
-        return keep(kept, Nd4j.ones(dtype, n, 1));
+        if (kept.size() == SHAPES_PER_KEY) kept.remove(SHAPES_PER_KEY - 1);
+        INDArray a = make.get();
+        kept.add(0, a);
+        return a;
     }
 
     /** How many arrays are kept under {@code key} (for tests). */
     int kept(String key) {
         List<INDArray> kept = arrays.get(key);
         return kept == null ? 0 : kept.size();
-    }
-
-    private static INDArray promote(List<INDArray> kept, int i) {
-        INDArray a = kept.get(i);
-        if (i > 0) {
-            kept.remove(i);
-            kept.add(0, a);
-        }
-        return a;
-    }
-
-    private static INDArray keep(List<INDArray> kept, INDArray a) {
-        if (kept.size() == SHAPES_PER_KEY) kept.remove(SHAPES_PER_KEY - 1);
-        kept.add(0, a);
-        return a;
     }
 
     /** {@code a} itself when its elements lie packed in c order (so that reshapes are views), else a c-ordered copy. */
