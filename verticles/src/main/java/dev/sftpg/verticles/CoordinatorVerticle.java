@@ -183,8 +183,6 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
     /** A periodic evaluation, back on this thread in version order: the curve, the log, the dashboard, maybe best. */
     private void onEvaluated(Evaluations.Result r) {
         JsonObject point = Evaluations.curvePoint(r.version(), elapsedSeconds(), r.score());
-        Double bestBefore = state.bestScore();
-        Long bestVersion = state.bestVersion();
         boolean best = state.addPeriodic(point);
         runLog.write(new JsonObject().put("event", "eval").mergeIn(point).put("evaluationSeconds", r.seconds()));
         Log.info(role, String.format("policy v%d after %.0fs: %s (%d samples)", r.version(), elapsedSeconds(),
@@ -195,9 +193,9 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         // a run that lost a learner or its cluster cannot take a consistent snapshot any more
         if (best && !failed) checkpointer.best(r.weights());
         double score = point.getDouble(state.metric());
-        if (!best && !failed && !finishing && rollback.isCollapse(r.version(), score, bestBefore))
+        if (!best && !failed && !finishing && rollback.isCollapse(r.version(), score))
             checkpointer.idle().onComplete(x -> {
-                if (!finishing) rollback.onCollapse(state.metric(), r.version(), score, bestBefore, bestVersion);
+                if (!finishing) rollback.onCollapse(r.version(), score);
             });
     }
 

@@ -136,7 +136,7 @@ public final class GeneratorVerticle extends LearnerVerticle {
     }
 
     /**
-     * Rollback after numerical faults: the checkpoint's weights and moments (and the lowered learning rate in its
+     * Rollback (after numerical faults or a quality collapse): the checkpoint's weights and moments (and the lowered learning rate in its
      * counters), an empty buffer, and a new version number, so versions only ever grow and every worker switches.
      */
     private void rollBackTo(LearnerState s) {

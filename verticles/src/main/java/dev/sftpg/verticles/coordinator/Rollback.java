@@ -65,23 +65,25 @@ public final class Rollback {
     }
 
     /**
-     * True when a periodic evaluation of {@code version} scored {@code score} (lower is better) and that is a collapse:
-     * the guard is on, there is a best, and the score is worse than the factor times it. Evaluations of versions
-     * made before the latest rollback never are: that branch was already left.
+     * True when a periodic evaluation of {@code version}, not the best, scored {@code score} on the curve's metric
+     * (lower is better) and that is a collapse: the guard is on and the score is worse than the factor times the best
+     * one. Evaluations of versions made before the latest rollback never are: that branch was already left.
      */
-    public boolean isCollapse(long version, double score, Double best) {
+    public boolean isCollapse(long version, double score) {
         double factor = settings.collapseFactor();
+        Double best = state.bestScore();
         return factor > 0 && best != null && version >= branchStart && !(score <= factor * best);
     }
 
     /**
-     * Rolls back to {@code checkpoints/best} after the evaluation of {@code version} scored {@code score} on
-     * {@code metric}, against the best {@code best}; call once the best checkpoint is written.
+     * Rolls back to {@code checkpoints/best} after the evaluation of {@code version} scored {@code score}; call once
+     * the best checkpoint is written.
      */
-    public void onCollapse(String metric, long version, double score, double best, long bestVersion) {
+    public void onCollapse(long version, double score) {
         if (rollingBack) return;
+        String metric = state.metric();
         String what = String.format("quality collapse: %s %.4g at policy v%d is worse than %sx the best %.4g (v%d)", metric, score,
-                version, trim(settings.collapseFactor()), best, bestVersion);
+                version, trim(settings.collapseFactor()), state.bestScore(), state.bestVersion());
         FinetuneCheckpoint from;
         try {
             from = FinetuneCheckpoint.read(runDir.resolve("checkpoints").resolve("best"));
