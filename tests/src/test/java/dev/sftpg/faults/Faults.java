@@ -80,7 +80,7 @@ public final class Faults {
     }
 
     /** The latest metrics snapshot of {@code source} in a run's metrics.jsonl (empty if none yet). */
-    static JsonObject lastMetrics(Path metricsLog, String source) {
+    public static JsonObject lastMetrics(Path metricsLog, String source) {
         JsonObject last = new JsonObject();
         for (String line : read(metricsLog).split("\n")) {
             if (!line.contains("\"source\":\"" + source + "\"")) continue;

@@ -1,6 +1,7 @@
 package dev.sftpg.hosts;
 
 import dev.sftpg.cluster.TinyModels;
+import dev.sftpg.faults.Faults;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -147,25 +148,11 @@ class NetnsClusterTest {
 
     /** Batches the generator received per second over the next {@code seconds}, from the run's metrics log. */
     private static double batchesPerSecond(Path metrics, int seconds) throws Exception {
-        long[] start = lastCriticBatches(metrics);
+        JsonObject start = Faults.lastMetrics(metrics, "generator");
         Thread.sleep(seconds * 1000L);
-        long[] end = lastCriticBatches(metrics);
-        return (end[0] - start[0]) / ((end[1] - start[1]) / 1000.0);
-    }
-
-    /** The generator's latest {criticBatches, time} in the metrics log. */
-    private static long[] lastCriticBatches(Path metrics) {
-        long[] last = {0, 0};
-        for (String line : Jvm.read(metrics).split("\n")) {
-            if (!line.contains("\"source\":\"generator\"")) continue;
-            try {
-                JsonObject m = new JsonObject(line).getJsonObject("metrics");
-                last = new long[]{m.getLong("criticBatches"), m.getLong("time")};
-            } catch (RuntimeException e) {
-                // a line still being written
-            }
-        }
-        return last;
+        JsonObject end = Faults.lastMetrics(metrics, "generator");
+        return (end.getLong("criticBatches", 0L) - start.getLong("criticBatches", 0L))
+                / ((end.getLong("time", 0L) - start.getLong("time", 0L)) / 1000.0);
     }
 
     private static int count(String text, String what) {
