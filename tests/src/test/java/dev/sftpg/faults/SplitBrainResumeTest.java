@@ -76,6 +76,7 @@ class SplitBrainResumeTest {
             String logs = "\n--- old run\n" + tail(oldErr) + "\n--- new run\n" + tail(newErr) + "\n--- worker\n" + Faults.read(workerLog);
             long oldInc = incarnation(oldMetrics, "start"), newInc = incarnation(newMetrics, "resume");
             assertTrue(newInc > oldInc, "the resumed coordinator is the newer incarnation: " + oldInc + " then " + newInc);
+            assertEquals(oldInc, from.coordinator().path("incarnation").asLong(), "the checkpoint names the incarnation that wrote it");
 
             List<String> crossed = new ArrayList<>();
             crossed.addAll(crossings(oldMetrics, oldInc, "old"));

@@ -46,6 +46,19 @@ record Resume(Path runDir, FinetuneCheckpoint checkpoint, Config config) {
         return new Resume(runDir, ck, config);
     }
 
+    /**
+     * The incarnation of the resumed coordinator: its start time {@code now}, but above the one that wrote the
+     * checkpoint, so that a resume on a machine whose clock is behind still supersedes the coordinator it follows.
+     */
+    long incarnation(long now) {
+        return Math.max(now, previousIncarnation() + 1);
+    }
+
+    /** The incarnation that wrote the checkpoint, 0 when it does not say (written by an older version). */
+    long previousIncarnation() {
+        return checkpoint.coordinator().path("incarnation").asLong(0);
+    }
+
     String runId() {
         String id = checkpoint.coordinator().path("runId").asText("");
         return id.isEmpty() ? runDir.getFileName().toString().replaceFirst("^run-", "") : id;

@@ -217,7 +217,12 @@ final class RunCommand {
         warnIfMadeDifferently(pretrained, pretrainedDir, config);
         AtomicFiles.writeString(runDir.resolve("config.json"), config.toJson());
         // this coordinator's start time names its incarnation of the run: a resume elsewhere starts a newer one
-        RunSpec spec = new RunSpec(runId, System.currentTimeMillis(), config, pretrained.shape());
+        long now = System.currentTimeMillis(), incarnation = resume == null ? now : resume.incarnation(now);
+        if (incarnation != now)
+            err.printf("this machine's clock is at least %.1f s behind the one of the coordinator that wrote the checkpoint:"
+                    + " this incarnation is numbered %d, after its %d%n", (resume.previousIncarnation() - now) / 1000.0, incarnation,
+                    resume.previousIncarnation());
+        RunSpec spec = new RunSpec(runId, incarnation, config, pretrained.shape());
         SftPgSetup setup = spec.setup();
 
         int n = config.get(ConfigSchema.EVAL_N), seeds = config.get(ConfigSchema.EVAL_SEEDS);

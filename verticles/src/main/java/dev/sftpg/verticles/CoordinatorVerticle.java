@@ -81,7 +81,7 @@ public final class CoordinatorVerticle extends LearnerVerticle implements Dashbo
         this.pretrainedModelFile = pretrainedModelFile;
         this.finished = finished;
         this.resumed = resumed;
-        this.state = new CoordinatorState(spec.runId(), initial);
+        this.state = new CoordinatorState(spec.runId(), spec.incarnation(), initial);
         this.budget = new Budget(settings.maxMinutes(), settings.maxGeneratorSteps());
         this.liveness = new Liveness(spec.addresses(), settings.learnerTimeoutMillis());
         if (resumed != null) {

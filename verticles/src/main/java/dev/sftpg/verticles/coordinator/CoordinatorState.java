@@ -11,12 +11,14 @@ import java.util.List;
 
 /**
  * The coordinator's books that a checkpoint carries, so a resumed run continues them: the curve, the best
- * evaluation, the checkpoints written, the numerical-fault rollbacks and their learning-rate scale.
+ * evaluation, the checkpoints written, the numerical-fault rollbacks and their learning-rate scale, and the
+ * incarnation that wrote it (a resume starts above it, whatever the clock of the machine it resumes on says).
  */
 public final class CoordinatorState {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final String runId;
+    final long incarnation;
     final JsonObject initial;
     final JsonArray curve = new JsonArray();
     final List<String> checkpoints = new ArrayList<>();
@@ -26,8 +28,9 @@ public final class CoordinatorState {
     /** The newest version whose evaluation is on the curve: a resumed run does not evaluate it again. */
     long lastEvaluated = -1;
 
-    public CoordinatorState(String runId, JsonObject initial) {
+    public CoordinatorState(String runId, long incarnation, JsonObject initial) {
         this.runId = runId;
+        this.incarnation = incarnation;
         this.initial = initial;
     }
 
@@ -97,7 +100,7 @@ public final class CoordinatorState {
 
     /** The record a checkpoint stores. */
     ObjectNode toCheckpoint() {
-        JsonObject c = new JsonObject().put("runId", runId).put("initial", initial).put("curve", curve.copy())
+        JsonObject c = new JsonObject().put("runId", runId).put("incarnation", incarnation).put("initial", initial).put("curve", curve.copy())
                 .put("best", best).put("checkpoints", checkpoints()).put("rollbacks", rollbacks)
                 .put("lrScale", lrScale).put("lastEvaluated", lastEvaluated);
         try {
