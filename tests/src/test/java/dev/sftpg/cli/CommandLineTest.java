@@ -89,10 +89,14 @@ class CommandLineTest {
         }
         // a 300-step model is far from the data; the data's own draw is the floor
         assertTrue(samplers.get(3).get("swd").get("mean").asDouble() < samplers.get(1).get("swd").get("mean").asDouble());
+        assertEquals(1.0, samplers.get(3).get("floorRatio").asDouble(), 1e-12);
+        assertEquals(samplers.get(1).get("swd").get("mean").asDouble() / samplers.get(3).get("swd").get("mean").asDouble(),
+                samplers.get(1).get("floorRatio").asDouble(), 1e-9);
 
         Run table = run("eval", "--checkpoint", checkpoint.toString(), "--samplers", "fastdpm-10", "--n", "200", "--seeds", "1");
         assertEquals(0, table.code(), table.err());
-        assertTrue(table.out().contains("fastdpm-10") && table.out().contains("SWD"), table.out());
+        assertTrue(table.out().contains("fastdpm-10") && table.out().contains("SWD") && table.out().contains("x floor"), table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("data ") && l.contains(" 1.00x ")), table.out());
     }
 
     @Test

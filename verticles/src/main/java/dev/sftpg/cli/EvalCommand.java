@@ -56,11 +56,17 @@ final class EvalCommand {
     /** Each sampler's scores as a run's report writes them ({@link Evaluations#scoreJson}), with its name, NFE and time. */
     static String toJson(Path dir, int n, int seeds, List<Evaluator.SamplerScore> scores) {
         JsonArray samplers = new JsonArray();
+        double floor = floor(scores);
         for (Evaluator.SamplerScore s : scores)
             samplers.add(new JsonObject().put("name", s.name()).put("nfe", s.nfe()).mergeIn(Evaluations.scoreJson(s))
-                    .put("seconds", s.seconds()));
+                    .put("floorRatio", s.primaryScore().mean() / floor).put("seconds", s.seconds()));
         return new JsonObject().put("checkpoint", dir.toString()).put("n", n).put("seeds", seeds).put("samplers", samplers)
                 .encodePrettily();
+    }
+
+    /** The data row's primary metric: every row is also read as a multiple of it. */
+    private static double floor(List<Evaluator.SamplerScore> scores) {
+        return scores.get(scores.size() - 1).primaryScore().mean();
     }
 
     private void printTable(List<Evaluator.SamplerScore> scores) {
@@ -70,14 +76,16 @@ final class EvalCommand {
         for (String m : first.metrics().keySet())
             head.append(m.equals(first.primary()) ? String.format(" %22s", m.toUpperCase(java.util.Locale.ROOT) + " (mean +- std)")
                     : String.format(" %11s", m));
-        out.println(head.append(String.format(" %9s", "time")));
+        out.println(head.append(String.format(" %8s %9s", "x floor", "time")));
+        double floor = floor(scores);
         for (Evaluator.SamplerScore s : scores) {
             StringBuilder row = new StringBuilder(String.format(nameColumn, s.name(), s.nfe() == 0 ? "-" : Integer.toString(s.nfe())));
             s.metrics().forEach((m, v) -> row.append(m.equals(s.primary()) ? String.format(" %13.4f +- %.4f", v.mean(), v.std())
                     : String.format(" %11.4g", v.mean())));
-            out.println(row.append(String.format(" %8.1fs", s.seconds())));
+            out.println(row.append(String.format(" %7.2fx %8.1fs", s.primaryScore().mean() / floor, s.seconds())));
         }
-        out.println("(data = a draw of the training distribution scored the same way: the floor."
+        out.println("(data = a draw of the training distribution scored the same way: the floor; x floor: the primary"
+                + " metric over the floor's."
                 + (first.metrics().containsKey("sharpness") ? " Sharpness 1.0 is perfect." : "")
                 + (first.metrics().containsKey("fid") ? " FID is measured in the feature space of eval.fidClassifier." : "") + ")");
     }
