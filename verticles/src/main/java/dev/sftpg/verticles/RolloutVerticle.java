@@ -25,6 +25,11 @@ import io.vertx.core.json.JsonObject;
 public final class RolloutVerticle extends LearnerVerticle {
     /** A hello is answered when the generator is not held: a pause may last long. */
     private static final long HELLO_WAIT_MILLIS = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+    /**
+     * The generator answers a weights request at once; a reply lost on a connection that dies after a long network
+     * cut (its queued writes are dropped when its socket finally closes) is asked for again at the next heartbeat.
+     */
+    private static final long WEIGHTS_WAIT_MILLIS = 20_000;
     private final SftPgSetup setup;
     private final Network architecture;
     private final int index;
@@ -192,7 +197,8 @@ public final class RolloutVerticle extends LearnerVerticle {
     private Future<Void> fetchWeights() {
         int move = moves;
         fetching = true;
-        return Requests.request(vertx, bus.policyWeights(), Buffer.buffer(), wire.from(), id, Long.MAX_VALUE, () -> move != moves)
+        return Requests.request(vertx, bus.policyWeights(), Buffer.buffer(), wire.from().setSendTimeout(WEIGHTS_WAIT_MILLIS), id,
+                        Long.MAX_VALUE, () -> move != moves)
                 .<Void>map(reply -> {
                     if (move != moves) return null; // the weights of an incarnation this worker has left
                     PolicyWeights w = wire.decode(reply, PolicyWeights.class);

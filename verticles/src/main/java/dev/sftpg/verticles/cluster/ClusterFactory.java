@@ -74,7 +74,29 @@ public final class ClusterFactory {
         // first map operations): warned of at the default 2 s limit on every start, so only 10 s is worth a word
         VertxOptions options = new VertxOptions().setEventBusOptions(bus)
                 .setMaxEventLoopExecuteTime(10).setMaxEventLoopExecuteTimeUnit(java.util.concurrent.TimeUnit.SECONDS);
-        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cfg)).buildClustered();
+        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cfg)).buildClustered()
+                .map(vertx -> vertx.exceptionHandler(ClusterFactory::unhandled));
+    }
+
+    /**
+     * What Vert.x would log as "Unhandled exception", less one defect of its clustered event bus (5.0): a message
+     * written to members whose connections are dying (a network cut, until the members' sockets close) has its one
+     * write promise completed once per member, and every report after the first throws "Promise already completed"
+     * out of Vert.x's own future plumbing, by the hundred when the queued writes of a connection fail at once. The
+     * write had already failed, which the sender sees as it would for one unreachable member; the rest is noise.
+     */
+    static void unhandled(Throwable t) {
+        if (doubleCompletion(t)) return;
+        UNHANDLED.error("Unhandled exception", t);
+    }
+
+    private static final org.slf4j.Logger UNHANDLED = org.slf4j.LoggerFactory.getLogger("io.vertx.core.impl.ContextImpl");
+
+    static boolean doubleCompletion(Throwable t) {
+        if (!(t instanceof IllegalStateException) || !"Promise already completed".equals(t.getMessage())) return false;
+        StackTraceElement[] at = t.getStackTrace();
+        return at.length > 2 && at[0].getClassName().equals("io.vertx.core.Promise") && at[1].getClassName().equals("io.vertx.core.Promise")
+                && at[1].getMethodName().equals("complete") && at[2].getClassName().startsWith("io.vertx.core.impl.future.");
     }
 
     /** HOST:PORT other members reach this node's Hazelcast at, or null outside a Hazelcast cluster. */
