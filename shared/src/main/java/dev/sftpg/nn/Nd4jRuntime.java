@@ -21,19 +21,30 @@ public final class Nd4jRuntime {
     }
 
     /**
-     * Threads for image work, chosen by the command: libnd4j's master threads (element-wise ops over whole batches
-     * of feature maps) and the UNet layers' fused loops ({@link dev.sftpg.nn.simd.Parallel}), at most the OpenMP
-     * threads the process started with. OMP_NUM_THREADS, read once when the native libraries load, also sizes
-     * oneDNN's convolutions, so the launcher has to set it. The 2-D networks keep {@link #configure()}'s one thread:
-     * their small ops cost more to hand to a second thread than to run.
+     * Threads for image work, chosen by the command. With one OpenMP thread (the launcher's default) and more asked
+     * for, the UNet splits each batch over that many replicas of itself, one thread each, every op on one thread
+     * (data parallelism, {@link dev.sftpg.nn.simd.Parallel#setBatchSplit}). With more OpenMP threads (OMP_NUM_THREADS,
+     * read once when the native libraries load; it also sizes oneDNN's convolutions) every op is split instead:
+     * libnd4j's master threads (element-wise ops over whole batches of feature maps) and the UNet layers' fused loops
+     * ({@link dev.sftpg.nn.simd.Parallel}), at most the OpenMP threads. The 2-D networks keep {@link #configure()}'s
+     * one thread: their small ops cost more to hand to a second thread than to run.
      *
      * @return the threads granted
      */
     public static synchronized int configureForImages(int threads) {
         configure();
+        if (threads > 1 && Nd4j.getEnvironment().maxThreads() <= 1) {
+            // one OpenMP thread: the batches are split over replicas of the network instead, each op on one thread
+            int granted = Math.min(threads, Runtime.getRuntime().availableProcessors());
+            Nd4j.getEnvironment().setMaxMasterThreads(1);
+            dev.sftpg.nn.simd.Parallel.setThreads(1);
+            dev.sftpg.nn.simd.Parallel.setBatchSplit(granted);
+            return granted;
+        }
         int granted = Math.max(1, Math.min(threads, Nd4j.getEnvironment().maxThreads()));
         Nd4j.getEnvironment().setMaxMasterThreads(granted);
         dev.sftpg.nn.simd.Parallel.setThreads(granted);
+        dev.sftpg.nn.simd.Parallel.setBatchSplit(1);
         return granted;
     }
 
@@ -60,7 +71,9 @@ public final class Nd4jRuntime {
     /** One line naming the backend and thread settings, for start-up logs. */
     public static String describe() {
         String omp = System.getenv("OMP_NUM_THREADS");
+        int split = dev.sftpg.nn.simd.Parallel.batchSplit();
         return Nd4j.getBackend().getClass().getSimpleName() + ", OMP_NUM_THREADS=" + (omp == null ? "unset" : omp)
-                + ", libnd4j master threads " + Nd4j.getEnvironment().maxMasterThreads();
+                + ", libnd4j master threads " + Nd4j.getEnvironment().maxMasterThreads()
+                + (split > 1 ? ", image batches split over " + split + " replicas" : "");
     }
 }

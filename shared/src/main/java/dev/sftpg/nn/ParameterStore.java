@@ -66,6 +66,31 @@ public final class ParameterStore {
         }
     }
 
+    /** The same parameters (the same memory, as views) with gradients of its own, zero. */
+    private ParameterStore(ParameterStore primary) {
+        dtype = primary.dtype;
+        params = primary.params;
+        grads = Nd4j.create(dtype, primary.grads.shape());
+        long offset = 0;
+        for (Map.Entry<String, long[]> e : primary.shapes.entrySet()) {
+            long[] shape = e.getValue();
+            paramViews.put(e.getKey(), primary.paramViews.get(e.getKey()));
+            gradViews.put(e.getKey(), view(grads, offset, shape));
+            shapes.put(e.getKey(), shape.clone());
+            long n = 1;
+            for (long d : shape) n *= d;
+            offset += n;
+        }
+    }
+
+    /**
+     * A store that shares this one's parameters and keeps its own gradients: a replica of a network that works on part
+     * of a batch adds its gradients there, and they are summed into this store's afterwards.
+     */
+    public ParameterStore sharingParameters() {
+        return new ParameterStore(this);
+    }
+
     private static INDArray view(INDArray flat, long offset, long[] shape) {
         long[] stride = new long[shape.length];
         long st = 1;

@@ -38,6 +38,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -253,6 +254,24 @@ final class BenchCommand {
 
     /** The PyTorch twin as a child process that runs one repeat per request, so its repeats interleave with ours. */
     private static final class Twin {
+        /**
+         * glibc malloc settings the twin starts with, so that it always runs in its fast mode. PyTorch allocates every
+         * activation afresh; by default glibc serves blocks above a threshold that moves with the history of frees from
+         * fresh {@code mmap}s (a page fault per page on first touch, about 550k faults per repeat of the 16/32/32 UNet's
+         * loops) or from its heap, so one invocation ran at twice the speed of another. With mmap off and the heap never
+         * trimmed, every block comes back from the heap (about 6k faults per repeat after the warm-up). The threshold is
+         * fixed as well (its maximum, 32 MiB), which turns off its adjustment. Explicit environment settings win.
+         */
+        static final Map<String, String> TWIN_MALLOC = twinMalloc();
+
+        private static Map<String, String> twinMalloc() {
+            Map<String, String> env = new java.util.HashMap<>();
+            for (String[] kv : new String[][]{{"MALLOC_MMAP_THRESHOLD_", "33554432"}, {"MALLOC_MMAP_MAX_", "0"},
+                    {"MALLOC_TRIM_THRESHOLD_", "4294967296"}})
+                if (System.getenv(kv[0]) == null) env.put(kv[0], kv[1]);
+            return Map.copyOf(env);
+        }
+
         final Process process;
         final BufferedReader from;
         final Writer to;
@@ -294,7 +313,9 @@ final class BenchCommand {
             java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(py, file.toString(), "--spec", specFile.toString()));
             command.addAll(Arrays.asList(arguments));
             command.add("--serve");
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+            builder.environment().putAll(TWIN_MALLOC);
+            Process p = builder.start();
             Twin t = new Twin(p, null, specFile);
             String ready = t.from.readLine();
             if (ready == null || !ready.startsWith("ready ")) {

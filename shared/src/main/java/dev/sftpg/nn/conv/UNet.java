@@ -3,6 +3,7 @@ package dev.sftpg.nn.conv;
 import dev.sftpg.nn.Network;
 import dev.sftpg.nn.ParameterStore;
 import dev.sftpg.nn.TimeConditioning;
+import dev.sftpg.nn.simd.Parallel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -10,6 +11,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
 
 /**
  * The DDPM noise predictor for images (Ho et al., 2020, without attention, which this size does not need): a stem
@@ -40,6 +46,11 @@ public final class UNet implements Network {
     private INDArray timeAct;
 
     public UNet(UNetSpec spec, DataType dtype, long seed) {
+        this(spec, dtype, seed, null);
+    }
+
+    /** With {@code shared} non-null, a replica: the parameters of {@code shared}, gradients of its own. */
+    private UNet(UNetSpec spec, DataType dtype, long seed, ParameterStore shared) {
         this.spec = spec;
         int[] w = spec.widths();
         levels = w.length;
@@ -69,7 +80,7 @@ public final class UNet implements Network {
         }
         outNorm = GroupNorm.withSilu(p, "out.norm", c, GroupNorm.groupsFor(c));
         outConv = new Conv2d(p, "out.conv", c, spec.channels(), 3, 1);
-        store = p.build(dtype, seed);
+        store = shared == null ? p.build(dtype, seed) : shared.sharingParameters();
         layers.addAll(List.of(time1, time2, stem, outNorm, outConv));
         layers.addAll(downsample);
         layers.addAll(upConv);
@@ -102,12 +113,80 @@ public final class UNet implements Network {
 
     private final List<INDArray> skips = new ArrayList<>();
 
+    /** Fewest rows a replica gets: below this a batch is not split. */
+    static final int MIN_SPLIT_ROWS = 8;
+    /** The replicas that take parts 1.. of a split batch (part 0 is this network's), and their threads. */
+    private final List<UNet> replicas = new ArrayList<>();
+    private ExecutorService replicaThreads;
+    /** Row boundaries of the parts of the latest forward when it was split, else null. */
+    private long[] parts;
+
     @Override
     public INDArray forward(INDArray x, float[] tau) {
         if (x.rank() != 2 || x.size(1) != inputDim())
             throw new IllegalArgumentException("network expects input [B, " + inputDim() + "], got " + java.util.Arrays.toString(x.shape()));
+        if (tau == null || tau.length < x.size(0)) throw new IllegalArgumentException("the UNet needs one time input per row");
+        int k = (int) Math.min(Parallel.batchSplit(), x.size(0) / MIN_SPLIT_ROWS);
+        if (k > 1) return forwardSplit(x, tau, k);
+        parts = null;
+        return forwardWhole(x, tau);
+    }
+
+    /**
+     * The batch in {@code k} parts of consecutive rows, part i through replica i on its own thread (part 0 through this
+     * network on the caller's); every sample goes through the same ops as in one batch.
+     */
+    private INDArray forwardSplit(INDArray x, float[] tau, int k) {
+        long rows = x.size(0);
+        parts = new long[k + 1];
+        for (int i = 0; i <= k; i++) parts[i] = rows * i / k;
+        INDArray out = scratch.get("splitOut", store.dataType(), rows, outputDim());
+        runParts(k, i -> {
+            UNet net = i == 0 ? this : replicas.get(i - 1);
+            float[] t = java.util.Arrays.copyOfRange(tau, (int) parts[i], (int) parts[i + 1]);
+            INDArray y = net.forwardWhole(x.get(NDArrayIndex.interval(parts[i], parts[i + 1]), NDArrayIndex.all()), t);
+            out.get(NDArrayIndex.interval(parts[i], parts[i + 1]), NDArrayIndex.all()).assign(y);
+        });
+        return out;
+    }
+
+    /** Runs {@code part} for 0..k-1, part 0 on the caller's thread, the others on the replicas' threads. */
+    private void runParts(int k, java.util.function.IntConsumer part) {
+        while (replicas.size() < k - 1) replicas.add(new UNet(spec, store.dataType(), 0, store));
+        if (replicaThreads == null || ((ThreadPoolExecutor) replicaThreads).getCorePoolSize() < k - 1) {
+            if (replicaThreads != null) replicaThreads.shutdown();
+            replicaThreads = Executors.newFixedThreadPool(k - 1, r -> {
+                Thread t = new Thread(r, "sftpg-unet-replica");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        List<Future<?>> others = new ArrayList<>();
+        for (int i = 1; i < k; i++) {
+            int p = i;
+            others.add(replicaThreads.submit(() -> part.accept(p)));
+        }
+        RuntimeException failure = null;
+        try {
+            part.accept(0);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Future<?> f : others) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the UNet's replicas ran", e);
+            } catch (ExecutionException e) {
+                if (failure == null) failure = new IllegalStateException("a UNet replica failed", e.getCause());
+            }
+        }
+        if (failure != null) throw failure;
+    }
+
+    private INDArray forwardWhole(INDArray x, float[] tau) {
         batch = x.size(0);
-        if (tau == null || tau.length < batch) throw new IllegalArgumentException("the UNet needs one time input per row");
         DataType dt = store.dataType();
         float[] features = new float[(int) batch * timeFeatures.features()];
         timeFeatures.encode(tau, (int) batch, features);
@@ -146,6 +225,25 @@ public final class UNet implements Network {
 
     @Override
     public void backward(INDArray gradOut) {
+        if (parts == null) {
+            backwardWhole(gradOut);
+            return;
+        }
+        long[] p = parts;
+        if (gradOut.size(0) != p[p.length - 1]) throw new IllegalStateException("backward needs a forward of the same batch size first");
+        parts = null;
+        int k = p.length - 1;
+        runParts(k, i -> (i == 0 ? this : replicas.get(i - 1)).backwardWhole(
+                gradOut.get(NDArrayIndex.interval(p[i], p[i + 1]), NDArrayIndex.all())));
+        // the replicas' gradients into this network's store, in part order
+        for (int i = 1; i < k; i++) {
+            ParameterStore r = replicas.get(i - 1).store;
+            store.flatGrads().addi(r.flatGrads());
+            r.zeroGrads();
+        }
+    }
+
+    private void backwardWhole(INDArray gradOut) {
         if (batch < 0 || gradOut.size(0) != batch)
             throw new IllegalStateException("backward needs a forward of the same batch size first");
         INDArray dTime = Nd4j.create(store.dataType(), batch, timeAct.size(1));

@@ -33,6 +33,22 @@ public final class Parallel {
         return threads;
     }
 
+    private static volatile int batchSplit = 1;
+
+    /**
+     * Image networks that support it split each batch over {@code n} replicas of themselves, one per thread (the
+     * caller's and {@code n - 1} of their own), each running every op on one thread: data parallelism in place of
+     * splitting every op. Set by {@code Nd4jRuntime.configureForImages}.
+     */
+    public static void setBatchSplit(int n) {
+        if (n < 1) throw new IllegalArgumentException("batch split must be >= 1, got " + n);
+        batchSplit = n;
+    }
+
+    public static int batchSplit() {
+        return batchSplit;
+    }
+
     public interface Range {
         void run(int from, int to);
     }
