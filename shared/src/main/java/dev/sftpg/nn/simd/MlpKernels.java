@@ -1,0 +1,203 @@
+package dev.sftpg.nn.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Fused loops of the 2-D MLPs ({@code ConditionalMlp}) and their training steps over the native memory of packed
+ * float arrays, in SIMD through the (incubating) Vector API: what libnd4j does as one op per bias, gain, product,
+ * activation and derivative, each paying its call overhead on a 128 x 128 array, is one pass per layer and
+ * direction here; the matrix products stay libnd4j/BLAS calls. Layers are addressed as {@code rows x n} row-major
+ * blocks. Load this class only when {@link Simd#AVAILABLE}.
+ * <p>
+ * The element-wise results are the bits of the libnd4j ops they replace (the same IEEE operations in the same order:
+ * add, multiply, divide, comparisons, and {@link FloatKernels}' exp and log1p for softplus). What is a reduction here
+ * is a matrix product with a column of ones there (bias gradients) or a libnd4j reduction (norms): those are summed
+ * row after row in a fixed order, the same bits compiled or interpreted, but not BLAS's order.
+ */
+public final class MlpKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** Activation codes, as {@code Activation}'s. */
+    public static final int IDENTITY = 0, RELU = 1, SOFTPLUS = 2;
+
+    private MlpKernels() {
+    }
+
+    private static ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().order(ORDER);
+    }
+
+    private static int base(INDArray a) {
+        return Math.toIntExact(a.offset() * Float.BYTES);
+    }
+
+    private static FloatVector load(ByteBuffer b, int at) {
+        return FloatVector.fromByteBuffer(F, b, at, ORDER);
+    }
+
+    /** libnd4j's RectifiedLinear: x < 0 ? 0 : x (so -0 and NaN pass through). */
+    private static float relu(float x) {
+        return x < 0f ? 0f : x;
+    }
+
+    private static FloatVector relu(FloatVector x) {
+        return x.blend(0f, x.compare(VectorOperators.LT, 0f));
+    }
+
+    private static FloatVector softplus(FloatVector v) {
+        return v.max(0f).add(FloatKernels.log1pUnit(FloatKernels.exp(v.abs().neg())));
+    }
+
+    /**
+     * A dense layer's epilogue after its products, over {@code rows x n}: lin += b; when {@code gain} is non-null,
+     * gain row r is {@code gain[gainRow[r]]} ({@code gainRow} null: row r), plus {@code gainBias} when non-null, and
+     * pre = lin * gain, else pre is lin; then act = f(pre) unless {@code act} is null (identity layers). When the gain
+     * is a product's result ({@code gainRow} null) the biased gain is written back into it, as backward needs it; a
+     * gathered gain (a per-step table) is left as it is.
+     */
+    public static void forward(INDArray lin, INDArray b, INDArray gain, int[] gainRow, INDArray gainBias, INDArray pre,
+                               INDArray act, int activation, int rows, int n) {
+        ByteBuffer lb = bytes(lin), bb = bytes(b), pb = bytes(pre);
+        int l0 = base(lin), b0 = base(b), p0 = base(pre);
+        ByteBuffer gb = gain == null ? null : bytes(gain), gbb = gainBias == null ? null : bytes(gainBias);
+        int g0 = gain == null ? 0 : base(gain), gbb0 = gainBias == null ? 0 : base(gainBias);
+        ByteBuffer ab = act == null ? null : bytes(act);
+        int a0 = act == null ? 0 : base(act);
+        int bound = F.loopBound(n), rowBytes = n * Float.BYTES;
+        for (int r = 0; r < rows; r++) {
+            int lr = l0 + r * rowBytes, pr = p0 + r * rowBytes, ar = a0 + r * rowBytes;
+            int gr = g0 + (gainRow == null ? r : gainRow[r]) * rowBytes;
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                int c = i * Float.BYTES;
+                FloatVector v = load(lb, lr + c).add(load(bb, b0 + c));
+                if (gb != null) {
+                    v.intoByteBuffer(lb, lr + c, ORDER);
+                    FloatVector g = load(gb, gr + c);
+                    if (gbb != null) {
+                        g = g.add(load(gbb, gbb0 + c));
+                        if (gainRow == null) g.intoByteBuffer(gb, gr + c, ORDER);
+                    }
+                    v = v.mul(g);
+                }
+                v.intoByteBuffer(pb, pr + c, ORDER);
+                if (ab != null) {
+                    FloatVector y = activation == RELU ? relu(v) : activation == SOFTPLUS ? softplus(v) : v;
+                    y.intoByteBuffer(ab, ar + c, ORDER);
+                }
+            }
+            for (; i < n; i++) {
+                int c = i * Float.BYTES;
+                float v = lb.getFloat(lr + c) + bb.getFloat(b0 + c);
+                if (gb != null) {
+                    lb.putFloat(lr + c, v);
+                    float g = gb.getFloat(gr + c);
+                    if (gbb != null) {
+                        g = g + gbb.getFloat(gbb0 + c);
+                        if (gainRow == null) gb.putFloat(gr + c, g);
+                    }
+                    v = v * g;
+                }
+                pb.putFloat(pr + c, v);
+                if (ab != null)
+                    ab.putFloat(ar + c, activation == RELU ? relu(v) : activation == SOFTPLUS ? FloatKernels.softplus(v) : v);
+            }
+        }
+    }
+
+    /**
+     * A dense layer's backward epilogue before its products, over {@code rows x n}. {@code dAct} holds d(loss)/d(act)
+     * and becomes d(loss)/d(pre) = dAct * f'(pre) in place (identity: unchanged, and {@code dAct} may be the caller's
+     * gradient). Unconditioned ({@code gain} null): db += the column sums of dPre. Conditioned: dLin = dPre * gain
+     * into {@code dLin}, dGain = dPre * lin; db += column sums of dLin; dGain goes into {@code dGain} when
+     * {@code gainRow} is null (its product with the features is the caller's), else it is added to row
+     * {@code gainRow[r]} of {@code dGainTable} (a per-step table's gradient); {@code dGainBias}, when non-null,
+     * += column sums of dGain. {@code sums} is scratch of at least 2n floats.
+     */
+    public static void backward(INDArray dAct, INDArray pre, int activation, INDArray gain, int[] gainRow, INDArray gainBias,
+                                INDArray lin, INDArray dLin, INDArray dGain, INDArray dGainTable, INDArray db, INDArray dGainBias,
+                                int rows, int n, float[] sums) {
+        java.util.Arrays.fill(sums, 0, 2 * n, 0f);
+        ByteBuffer db0 = bytes(dAct), pb = bytes(pre);
+        int d0 = base(dAct), p0 = base(pre);
+        boolean conditioned = gain != null;
+        ByteBuffer gb = conditioned ? bytes(gain) : null, gbb = gainBias == null ? null : bytes(gainBias);
+        int g0 = conditioned ? base(gain) : 0, gbb0 = gainBias == null ? 0 : base(gainBias);
+        ByteBuffer lb = conditioned ? bytes(lin) : null, ob = conditioned ? bytes(dLin) : null;
+        int l0 = conditioned ? base(lin) : 0, o0 = conditioned ? base(dLin) : 0;
+        ByteBuffer tb = !conditioned ? null : gainRow == null ? bytes(dGain) : bytes(dGainTable);
+        int t0 = !conditioned ? 0 : gainRow == null ? base(dGain) : base(dGainTable);
+        boolean gathered = gainRow != null;
+        int bound = F.loopBound(n), rowBytes = n * Float.BYTES;
+        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+        for (int r = 0; r < rows; r++) {
+            int dr = d0 + r * rowBytes, pr = p0 + r * rowBytes, lr = l0 + r * rowBytes, or = o0 + r * rowBytes;
+            int gr = g0 + (gathered ? gainRow[r] : r) * rowBytes, tr = t0 + (gathered ? gainRow[r] : r) * rowBytes;
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                int c = i * Float.BYTES;
+                FloatVector d = load(db0, dr + c);
+                if (activation == RELU) {
+                    VectorMask<Float> on = load(pb, pr + c).compare(VectorOperators.GT, 0f);
+                    d = d.mul(zero.blend(one, on));
+                    d.intoByteBuffer(db0, dr + c, ORDER);
+                } else if (activation == SOFTPLUS) {
+                    d = d.div(FloatKernels.exp(load(pb, pr + c).neg()).add(1f));
+                    d.intoByteBuffer(db0, dr + c, ORDER);
+                }
+                if (!conditioned) {
+                    FloatVector.fromArray(F, sums, i).add(d).intoArray(sums, i);
+                    continue;
+                }
+                FloatVector g = load(gb, gr + c);
+                if (gathered && gbb != null) g = g.add(load(gbb, gbb0 + c));
+                FloatVector dl = d.mul(g), dg = d.mul(load(lb, lr + c));
+                dl.intoByteBuffer(ob, or + c, ORDER);
+                if (gathered) load(tb, tr + c).add(dg).intoByteBuffer(tb, tr + c, ORDER);
+                else dg.intoByteBuffer(tb, tr + c, ORDER);
+                FloatVector.fromArray(F, sums, i).add(dl).intoArray(sums, i);
+                if (gbb != null) FloatVector.fromArray(F, sums, n + i).add(dg).intoArray(sums, n + i);
+            }
+            for (; i < n; i++) {
+                int c = i * Float.BYTES;
+                float d = db0.getFloat(dr + c);
+                if (activation == RELU) {
+                    d = d * (pb.getFloat(pr + c) > 0f ? 1f : 0f);
+                    db0.putFloat(dr + c, d);
+                } else if (activation == SOFTPLUS) {
+                    d = d / (FloatKernels.exp(-pb.getFloat(pr + c)) + 1f);
+                    db0.putFloat(dr + c, d);
+                }
+                if (!conditioned) {
+                    sums[i] += d;
+                    continue;
+                }
+                float g = gb.getFloat(gr + c);
+                if (gathered && gbb != null) g = g + gbb.getFloat(gbb0 + c);
+                float dl = d * g, dg = d * lb.getFloat(lr + c);
+                ob.putFloat(or + c, dl);
+                tb.putFloat(tr + c, gathered ? tb.getFloat(tr + c) + dg : dg);
+                sums[i] += dl;
+                if (gbb != null) sums[n + i] += dg;
+            }
+        }
+        addTo(db, sums, 0, n);
+        if (gbb != null && dGainBias != null) addTo(dGainBias, sums, n, n);
+    }
+
+    /** to[j] += v[from + j] for j < n ({@code to} packed). */
+    private static void addTo(INDArray to, float[] v, int from, int n) {
+        ByteBuffer tb = bytes(to);
+        int t0 = base(to);
+        for (int j = 0; j < n; j++) tb.putFloat(t0 + j * Float.BYTES, tb.getFloat(t0 + j * Float.BYTES) + v[from + j]);
+    }
+}
