@@ -73,4 +73,58 @@ class FusedMlpTest {
                 assertEquals(b[i], a[i], 1e-5 * scale, p.getKey() + "[" + i + "]");
         }
     }
+
+    private static <T> T withFused(boolean fused, java.util.function.Supplier<T> make) {
+        String before = System.getProperty("sftpg.fusedMlp");
+        System.setProperty("sftpg.fusedMlp", Boolean.toString(fused));
+        try {
+            return make.get();
+        } finally {
+            if (before == null) System.clearProperty("sftpg.fusedMlp");
+            else System.setProperty("sftpg.fusedMlp", before);
+        }
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Optimizer.Kind.class)
+    void fusedOptimiserAndEmaFollowLibnd4jsUpdate(Optimizer.Kind kind) {
+        Assumptions.assumeTrue(Simd.AVAILABLE, "the Vector API module is absent");
+        MlpSpec spec = MlpSpec.sinusoidalEpsilon(2, 16, 2, 8);
+        ConditionalMlp a = spec.build(3), b = spec.build(3);
+        Optimizer fa = withFused(true, () -> new Optimizer(a.parameters(), kind, 1e-2, 0.5));
+        Optimizer fb = withFused(false, () -> new Optimizer(b.parameters(), kind, 1e-2, 0.5));
+        Ema ea = withFused(true, () -> new Ema(a.parameters(), 0.9)), eb = withFused(false, () -> new Ema(b.parameters(), 0.9));
+        SplittableRandom rng = new SplittableRandom(9);
+        int n = (int) a.parameters().size();
+        for (int step = 0; step < 6; step++) {
+            float[] g = new float[n];
+            // large gradients (clipped) on even steps, small ones (not clipped) on odd steps
+            for (int i = 0; i < n; i++) g[i] = (float) ((step % 2 == 0 ? 1 : 1e-4) * rng.nextGaussian());
+            a.parameters().flatGrads().assign(Nd4j.create(g, new long[]{1, n}, DataType.FLOAT));
+            b.parameters().flatGrads().assign(Nd4j.create(g, new long[]{1, n}, DataType.FLOAT));
+            Optimizer.StepInfo ia = fa.step(), ib = fb.step();
+            assertEquals(ib.gradNorm(), ia.gradNorm(), 1e-6 * ib.gradNorm());
+            assertEquals(ib.clippedNorm(), ia.clippedNorm(), 1e-6 * ib.clippedNorm());
+            assertEquals(0.0, a.parameters().flatGrads().amaxNumber().doubleValue(), "gradients zeroed");
+            float[] pa = a.parameters().toFloats(), pb = b.parameters().toFloats();
+            for (int i = 0; i < n; i++) assertEquals(pb[i], pa[i], 1e-6 + 1e-6 * Math.abs(pb[i]), "param " + i + " after step " + step);
+            float[] sa = fa.state().dup().data().asFloat(), sb = fb.state().dup().data().asFloat();
+            // per half (Adam's m, then v) within float rounding of the half's largest value: m nearly cancels in places
+            int halves = kind == Optimizer.Kind.ADAM ? 2 : 1, len = sa.length / halves;
+            for (int h = 0; h < halves; h++) {
+                double big = 0;
+                for (int i = h * len; i < (h + 1) * len; i++) big = Math.max(big, Math.abs(sb[i]));
+                for (int i = h * len; i < (h + 1) * len; i++) assertEquals(sb[i], sa[i], 1e-6 * big, "state " + i + " after step " + step);
+            }
+            ea.update(a.parameters());
+            eb.update(b.parameters());
+            // the same inputs give the same bits: feed b's parameters to both averages' next update
+            a.parameters().copyFrom(b.parameters());
+            ea.restore(eb.toFloats());
+            ea.update(a.parameters());
+            eb.update(b.parameters());
+            float[] xa = ea.toFloats(), xb = eb.toFloats();
+            for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(xb[i]), Float.floatToRawIntBits(xa[i]), "ema " + i);
+        }
+    }
 }

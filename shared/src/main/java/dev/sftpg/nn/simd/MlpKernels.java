@@ -200,4 +200,136 @@ public final class MlpKernels {
         int t0 = base(to);
         for (int j = 0; j < n; j++) tb.putFloat(t0 + j * Float.BYTES, tb.getFloat(t0 + j * Float.BYTES) + v[from + j]);
     }
+
+    // ---- the optimiser step and the EMA over a flat parameter vector ----------------------------------------------
+
+    /** Elements per partial sum of {@link #sumOfSquares}: each lane adds this many / LANES squares in float. */
+    private static final int SUM_CHUNK = 1024;
+
+    /**
+     * The sum of squares of {@code a}'s elements (packed), for the gradient's global norm: float lanes over chunks of
+     * {@value #SUM_CHUNK} elements, the chunks' lanes added left to right in double.
+     */
+    public static double sumOfSquares(INDArray a) {
+        ByteBuffer ab = bytes(a);
+        int a0 = base(a), n = Math.toIntExact(a.length());
+        float[] lanes = new float[LANES];
+        double total = 0;
+        for (int from = 0; from < n; from += SUM_CHUNK) {
+            int to = Math.min(n, from + SUM_CHUNK), bound = from + F.loopBound(to - from), i = from;
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < bound; i += LANES) {
+                FloatVector v = load(ab, a0 + i * Float.BYTES);
+                acc = v.mul(v).add(acc);
+            }
+            total += FloatKernels.sumLanes(acc, lanes);
+            for (; i < to; i++) {
+                float v = ab.getFloat(a0 + i * Float.BYTES);
+                total += v * v;
+            }
+        }
+        return total;
+    }
+
+    /**
+     * libnd4j's Adam update with the gradient scaled first (clipping) and then zeroed: per element g = grad * scale,
+     * m = beta1 m + g (1 - beta1), v = beta2 v + g g (1 - beta2), param -= m stepSize / (sqrt(v) + eps). {@code state}
+     * is the updater's view, m in its first half and v in its second.
+     */
+    public static void adam(INDArray params, INDArray grads, INDArray state, float scale, float beta1, float beta2, float eps,
+                            float stepSize) {
+        int n = Math.toIntExact(params.length());
+        ByteBuffer pb = bytes(params), gb = bytes(grads), sb = bytes(state);
+        int p0 = base(params), g0 = base(grads), m0 = base(state), v0 = m0 + n * Float.BYTES;
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        int bound = F.loopBound(n), i = 0;
+        FloatVector zero = FloatVector.zero(F);
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            FloatVector g = load(gb, g0 + c).mul(scale);
+            FloatVector m = load(sb, m0 + c).mul(beta1).add(g.mul(c1));
+            FloatVector v = load(sb, v0 + c).mul(beta2).add(g.mul(g).mul(c2));
+            m.intoByteBuffer(sb, m0 + c, ORDER);
+            v.intoByteBuffer(sb, v0 + c, ORDER);
+            load(pb, p0 + c).sub(m.mul(stepSize).div(v.sqrt().add(eps))).intoByteBuffer(pb, p0 + c, ORDER);
+            zero.intoByteBuffer(gb, g0 + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            float g = gb.getFloat(g0 + c) * scale;
+            float m = sb.getFloat(m0 + c) * beta1 + g * c1, v = sb.getFloat(v0 + c) * beta2 + g * g * c2;
+            sb.putFloat(m0 + c, m);
+            sb.putFloat(v0 + c, v);
+            pb.putFloat(p0 + c, pb.getFloat(p0 + c) - m * stepSize / ((float) Math.sqrt(v) + eps));
+            gb.putFloat(g0 + c, 0f);
+        }
+    }
+
+    /**
+     * libnd4j's RMSprop update with the gradient scaled first and then zeroed: g = grad * scale,
+     * s = s decay + g g (1 - decay), param -= lr g / (sqrt(s) + eps).
+     */
+    public static void rmsProp(INDArray params, INDArray grads, INDArray state, float scale, float lr, float decay, float eps) {
+        int n = Math.toIntExact(params.length());
+        ByteBuffer pb = bytes(params), gb = bytes(grads), sb = bytes(state);
+        int p0 = base(params), g0 = base(grads), s0 = base(state);
+        float c = 1 - decay;
+        int bound = F.loopBound(n), i = 0;
+        FloatVector zero = FloatVector.zero(F);
+        for (; i < bound; i += LANES) {
+            int o = i * Float.BYTES;
+            FloatVector g = load(gb, g0 + o).mul(scale);
+            FloatVector st = load(sb, s0 + o).mul(decay).add(g.mul(g).mul(c));
+            st.intoByteBuffer(sb, s0 + o, ORDER);
+            load(pb, p0 + o).sub(g.mul(lr).div(st.sqrt().add(eps))).intoByteBuffer(pb, p0 + o, ORDER);
+            zero.intoByteBuffer(gb, g0 + o, ORDER);
+        }
+        for (; i < n; i++) {
+            int o = i * Float.BYTES;
+            float g = gb.getFloat(g0 + o) * scale, st = sb.getFloat(s0 + o) * decay + g * g * c;
+            sb.putFloat(s0 + o, st);
+            pb.putFloat(p0 + o, pb.getFloat(p0 + o) - lr * g / ((float) Math.sqrt(st) + eps));
+            gb.putFloat(g0 + o, 0f);
+        }
+    }
+
+    /** shadow = (shadow - params) mu + params, the EMA as three libnd4j ops compute it, in one pass. */
+    public static void ema(INDArray shadow, INDArray params, float mu) {
+        int n = Math.toIntExact(params.length());
+        ByteBuffer sb = bytes(shadow), pb = bytes(params);
+        int s0 = base(shadow), p0 = base(params);
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int o = i * Float.BYTES;
+            FloatVector p = load(pb, p0 + o);
+            load(sb, s0 + o).sub(p).mul(mu).add(p).intoByteBuffer(sb, s0 + o, ORDER);
+        }
+        for (; i < n; i++) {
+            int o = i * Float.BYTES;
+            float p = pb.getFloat(p0 + o);
+            sb.putFloat(s0 + o, (sb.getFloat(s0 + o) - p) * mu + p);
+        }
+    }
+
+    /**
+     * The mean-squared-error step of noise prediction: grad = (out - target) * scale, elements packed, as libnd4j's
+     * subtract then scalar multiply; returns the sum of (out - target)^2 (in double, in element order).
+     */
+    public static double squaredErrorGradient(INDArray out, INDArray target, INDArray grad, float scale) {
+        int n = Math.toIntExact(out.length());
+        ByteBuffer ob = bytes(out), tb = bytes(target), gb = bytes(grad);
+        int o0 = base(out), t0 = base(target), g0 = base(grad);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float d = ob.getFloat(o0 + i * Float.BYTES) - tb.getFloat(t0 + i * Float.BYTES);
+            sum += (double) d * d;
+            gb.putFloat(g0 + i * Float.BYTES, d * scale);
+        }
+        return sum;
+    }
+
+    /** Copies {@code values} into {@code a} (float, packed): a host batch into a kept device array, no libnd4j call. */
+    public static void put(INDArray a, float[] values) {
+        bytes(a).asFloatBuffer().put(Math.toIntExact(a.offset()), values, 0, Math.toIntExact(a.length()));
+    }
 }
