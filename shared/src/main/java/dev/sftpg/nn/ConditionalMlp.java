@@ -17,8 +17,10 @@ import java.util.Map;
  * In float with the Vector API present each layer is its matrix products plus one fused loop per direction
  * ({@link MlpKernels}: bias, gain, product and activation forward; derivative, gain products and the bias gradients'
  * column sums backward), and a per-step gain table (one-hot time features) is read by row instead of multiplied by
- * one-hot rows. The outputs are the bits of the op-by-op path; the bias and per-step-gain gradients are the same
- * sums in another order. Double precision (the gradient checks) takes the op-by-op path.
+ * one-hot rows; products with a side of at most four (the 2-D input layer, the 1- or 2-wide output layer, and their
+ * gradients) are loops instead of BLAS calls that cost tens of microseconds each, nearly all overhead. The element-wise
+ * work gives the op-by-op path's bits; those products and the bias and per-step-gain gradients are the same sums in
+ * another order (within float rounding: FusedMlpTest). Double precision (the gradient checks) takes the op-by-op path.
  */
 public final class ConditionalMlp implements Network {
     private static final int MAX_CACHED_BATCH_SIZES = 4;
@@ -36,6 +38,10 @@ public final class ConditionalMlp implements Network {
     private final boolean gathered;
     private final int activationCode;
     private final float[] sums;
+    /** Fused path: the input layer's few inputs and the output layer's few outputs are loops, not BLAS calls. */
+    private final boolean smallIn, smallOut;
+    private final float[] smallW, smallAcc;
+    private static final int SMALL = 4;
     /** Sinusoidal features of integer times already seen (a pretraining batch draws from T of them), by time. */
     private float[][] featureRows = new float[0][];
 
@@ -73,6 +79,10 @@ public final class ConditionalMlp implements Network {
             case SOFTPLUS -> 2;
         };
         sums = new float[2 * Math.max(spec.hidden(), spec.outputDim())];
+        smallIn = fused && spec.inputDim() <= SMALL;
+        smallOut = fused && spec.outputDim() <= SMALL;
+        smallW = new float[SMALL * Math.max(spec.hidden(), spec.outputDim())];
+        smallAcc = new float[SMALL * Math.max(spec.hidden(), spec.outputDim())];
         w = new INDArray[layers];
         b = new INDArray[layers];
         g = new INDArray[layers];
@@ -213,11 +223,20 @@ public final class ConditionalMlp implements Network {
                 buf.cond.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(buf.condHost, 0, buf.condHost.length);
             }
         }
+        if (smallIn && !dev.sftpg.nn.simd.FloatKernels.fits(buf.input)) buf.input = buf.input.dup('c');
         INDArray h = buf.input;
         for (int l = 0; l < layers; l++) {
             boolean out = l == layers - 1;
             int width = (int) buf.lin[l].size(1);
-            Nd4j.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
+            if (l == 0 && smallIn) {
+                MlpKernels.copyOut(w[0], spec.inputDim(), width, false, smallW);
+                MlpKernels.productFewInner(h, spec.inputDim(), smallW, buf.lin[0], batch, width);
+            } else if (out && smallOut) {
+                MlpKernels.copyOut(w[l], spec.hidden(), width, true, smallW);
+                MlpKernels.productFewColumns(h, smallW, buf.lin[l], batch, spec.hidden(), width);
+            } else {
+                Nd4j.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
+            }
             INDArray gain = null;
             if (conditioned[l]) {
                 if (gathered) gain = g[l];
@@ -282,7 +301,15 @@ public final class ConditionalMlp implements Network {
                         null, db[l], null, buf.batch, width, sums);
             }
             INDArray in = l == 0 ? buf.input : buf.act[l - 1];
-            Nd4j.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
+            if (out && smallOut) {
+                int k = spec.hidden();
+                MlpKernels.accumulateFewColumns(in, dLin, dw[l], buf.batch, k, width, smallAcc);
+                MlpKernels.copyOut(w[l], k, width, true, smallW);
+                MlpKernels.productFewInner(dLin, width, smallW, buf.dAct[l - 1], buf.batch, k);
+                continue;
+            }
+            if (l == 0 && smallIn) MlpKernels.accumulateFewInner(in, spec.inputDim(), dLin, dw[0], buf.batch, width, smallAcc);
+            else Nd4j.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
             if (l > 0) Nd4j.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
         }
     }

@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The float MLP's fused loops against the op-by-op libnd4j path they replace, on the shipped architectures: the same
- * output bits, the same weight gradients, and bias and per-step-gain gradients (sums in another order) within float
- * rounding.
+ * The float MLP's fused loops against the op-by-op libnd4j path they replace, on the shipped architectures and a few
+ * odd shapes: outputs and gradients within float rounding (the small-side products and the bias and per-step-gain
+ * gradients are sums in another order), and the same output bits where every product is still BLAS's.
  */
 class FusedMlpTest {
 
@@ -29,6 +29,8 @@ class FusedMlpTest {
                 MlpSpec.toyCritic(2),
                 MlpSpec.toyValue(2, 10),
                 new MlpSpec(3, 20, 2, 5, Activation.SOFTPLUS, new TimeConditioning.OneHot(4), true, true, true), // widths off the vector length
+                new MlpSpec(6, 24, 2, 5, Activation.SOFTPLUS, new TimeConditioning.Sinusoidal(8, 100), true, true, true), // BLAS at both ends
+                new MlpSpec(5, 16, 2, 7, Activation.RELU, new TimeConditioning.OneHot(3), false, false, true),
                 new MlpSpec(2, 13, 1, 3, Activation.RELU, new TimeConditioning.Sinusoidal(6, 100), false, true, false));
     }
 
@@ -59,8 +61,12 @@ class FusedMlpTest {
             INDArray x = Nd4j.create(xs, new long[]{batch, spec.inputDim()}, DataType.FLOAT);
             INDArray g = Nd4j.create(gs, new long[]{batch, spec.outputDim()}, DataType.FLOAT);
             float[] a = fused.forward(x, tau).dup().data().asFloat(), b = plain.forward(x, tau).dup().data().asFloat();
-            for (int i = 0; i < a.length; i++)
-                assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]), "output " + i + ": " + a[i] + " vs " + b[i]);
+            double outScale = 0;
+            for (float v : b) outScale = Math.max(outScale, Math.abs(v));
+            for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-5 * outScale, "output " + i);
+            if (spec.inputDim() > 4 && spec.outputDim() > 4) // no product of a small side: every operation as libnd4j's
+                for (int i = 0; i < a.length; i++)
+                    assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]), "output " + i + ": " + a[i] + " vs " + b[i]);
             fused.backward(g);
             plain.backward(g);
         }

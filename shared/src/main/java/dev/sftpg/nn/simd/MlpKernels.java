@@ -332,4 +332,115 @@ public final class MlpKernels {
     public static void put(INDArray a, float[] values) {
         bytes(a).asFloatBuffer().put(Math.toIntExact(a.offset()), values, 0, Math.toIntExact(a.length()));
     }
+
+    // ---- products with a small side (the 2-D input layer, the 1- or 2-wide output layer) ----------------------------
+    // A BLAS call for a 128 x 2 x 128 product costs tens of microseconds, nearly all overhead; these are single passes.
+
+    /** {@code a}'s k x n elements (packed) as a host array, transposed when {@code transpose} (then n x k). */
+    public static void copyOut(INDArray a, int k, int n, boolean transpose, float[] to) {
+        ByteBuffer ab = bytes(a);
+        int a0 = base(a);
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < n; j++) to[transpose ? j * k + i : i * n + j] = ab.getFloat(a0 + (i * n + j) * Float.BYTES);
+    }
+
+    /**
+     * out[r, :] = sum over j < k of in[r, j] w[j, :], in order, for a product with few inner terms: {@code in} is
+     * rows x k, {@code w} k x n (row-major host array), {@code out} rows x n (packed).
+     */
+    public static void productFewInner(INDArray in, int k, float[] w, INDArray out, int rows, int n) {
+        ByteBuffer ib = bytes(in), ob = bytes(out);
+        int i0 = base(in), o0 = base(out);
+        int bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int ir = i0 + r * k * Float.BYTES, or = o0 + r * n * Float.BYTES;
+            int c = 0;
+            for (; c < bound; c += LANES) {
+                FloatVector acc = FloatVector.fromArray(F, w, c).mul(ib.getFloat(ir));
+                for (int j = 1; j < k; j++)
+                    acc = FloatVector.fromArray(F, w, j * n + c).fma(FloatVector.broadcast(F, ib.getFloat(ir + j * Float.BYTES)), acc);
+                acc.intoByteBuffer(ob, or + c * Float.BYTES, ORDER);
+            }
+            for (; c < n; c++) {
+                float acc = w[c] * ib.getFloat(ir);
+                for (int j = 1; j < k; j++) acc = Math.fma(w[j * n + c], ib.getFloat(ir + j * Float.BYTES), acc);
+                ob.putFloat(or + c * Float.BYTES, acc);
+            }
+        }
+    }
+
+    /**
+     * w's gradient for {@link #productFewInner}: dw[j, :] += sum over rows of in[r, j] d[r, :], rows in order;
+     * {@code acc} is scratch of k n floats.
+     */
+    public static void accumulateFewInner(INDArray in, int k, INDArray d, INDArray dw, int rows, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0, k * n, 0f);
+        ByteBuffer ib = bytes(in), db = bytes(d);
+        int i0 = base(in), d0 = base(d);
+        int bound = F.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int ir = i0 + r * k * Float.BYTES, dr = d0 + r * n * Float.BYTES;
+            int c = 0;
+            for (; c < bound; c += LANES) {
+                FloatVector g = load(db, dr + c * Float.BYTES);
+                for (int j = 0; j < k; j++)
+                    g.fma(FloatVector.broadcast(F, ib.getFloat(ir + j * Float.BYTES)), FloatVector.fromArray(F, acc, j * n + c)).intoArray(acc, j * n + c);
+            }
+            for (; c < n; c++) {
+                float g = db.getFloat(dr + c * Float.BYTES);
+                for (int j = 0; j < k; j++) acc[j * n + c] = Math.fma(g, ib.getFloat(ir + j * Float.BYTES), acc[j * n + c]);
+            }
+        }
+        addTo(dw, acc, 0, k * n);
+    }
+
+    /**
+     * out[r, j] = in[r, :] . w[:, j] for a product with few columns: {@code in} rows x k (packed), {@code wT} the
+     * m x k transpose of w (host array), {@code out} rows x m (packed). Lanes accumulate by fused multiply-add and
+     * are summed left to right in double.
+     */
+    public static void productFewColumns(INDArray in, float[] wT, INDArray out, int rows, int k, int m) {
+        ByteBuffer ib = bytes(in), ob = bytes(out);
+        int i0 = base(in), o0 = base(out);
+        int bound = F.loopBound(k);
+        float[] lanes = new float[LANES];
+        for (int r = 0; r < rows; r++) {
+            int ir = i0 + r * k * Float.BYTES;
+            for (int j = 0; j < m; j++) {
+                FloatVector acc = FloatVector.zero(F);
+                int c = 0;
+                for (; c < bound; c += LANES) acc = load(ib, ir + c * Float.BYTES).fma(FloatVector.fromArray(F, wT, j * k + c), acc);
+                double sum = FloatKernels.sumLanes(acc, lanes);
+                for (; c < k; c++) sum += ib.getFloat(ir + c * Float.BYTES) * wT[j * k + c];
+                ob.putFloat(o0 + (r * m + j) * Float.BYTES, (float) sum);
+            }
+        }
+    }
+
+    /**
+     * w's gradient for {@link #productFewColumns}: dw[:, j] += sum over rows of in[r, :] d[r, j], rows in order
+     * ({@code dw} k x m packed); {@code acc} is scratch of m k floats.
+     */
+    public static void accumulateFewColumns(INDArray in, INDArray d, INDArray dw, int rows, int k, int m, float[] acc) {
+        java.util.Arrays.fill(acc, 0, m * k, 0f);
+        ByteBuffer ib = bytes(in), db = bytes(d), wb = bytes(dw);
+        int i0 = base(in), d0 = base(d), w0 = base(dw);
+        int bound = F.loopBound(k);
+        for (int r = 0; r < rows; r++) {
+            int ir = i0 + r * k * Float.BYTES;
+            for (int j = 0; j < m; j++) {
+                float g = db.getFloat(d0 + (r * m + j) * Float.BYTES);
+                FloatVector gv = FloatVector.broadcast(F, g);
+                int c = 0;
+                for (; c < bound; c += LANES)
+                    load(ib, ir + c * Float.BYTES).fma(gv, FloatVector.fromArray(F, acc, j * k + c)).intoArray(acc, j * k + c);
+                for (; c < k; c++) acc[j * k + c] = Math.fma(ib.getFloat(ir + c * Float.BYTES), g, acc[j * k + c]);
+            }
+        }
+        for (int c = 0; c < k; c++)
+            for (int j = 0; j < m; j++) {
+                int at = w0 + (c * m + j) * Float.BYTES;
+                wb.putFloat(at, wb.getFloat(at) + acc[j * k + c]);
+            }
+    }
 }
