@@ -49,20 +49,13 @@ public final class MlpKernels {
         return x < 0f ? 0f : x;
     }
 
-    private static FloatVector relu(FloatVector x) {
-        return x.blend(0f, x.compare(VectorOperators.LT, 0f));
-    }
-
-    private static FloatVector softplus(FloatVector v) {
-        return v.max(0f).add(FloatKernels.log1pUnit(FloatKernels.exp(v.abs().neg())));
-    }
-
     /**
      * A dense layer's epilogue after its products, over {@code rows x n}: lin += b; when {@code gain} is non-null,
      * gain row r is {@code gain[gainRow[r]]} ({@code gainRow} null: row r), plus {@code gainBias} when non-null, and
      * pre = lin * gain, else pre is lin; then act = f(pre) unless {@code act} is null (identity layers). When the gain
      * is a product's result ({@code gainRow} null) the biased gain is written back into it, as backward needs it; a
-     * gathered gain (a per-step table) is left as it is.
+     * gathered gain (a per-step table) is left as it is. Each step is its own loop over a row (in L1 cache): C2 keeps
+     * straight-line vector code in registers, where vectors merged across branches would be boxed on the heap.
      */
     public static void forward(INDArray lin, INDArray b, INDArray gain, int[] gainRow, INDArray gainBias, INDArray pre,
                                INDArray act, int activation, int rows, int n) {
@@ -72,45 +65,21 @@ public final class MlpKernels {
         int g0 = gain == null ? 0 : base(gain), gbb0 = gainBias == null ? 0 : base(gainBias);
         ByteBuffer ab = act == null ? null : bytes(act);
         int a0 = act == null ? 0 : base(act);
-        int bound = F.loopBound(n), rowBytes = n * Float.BYTES;
+        int rowBytes = n * Float.BYTES;
         for (int r = 0; r < rows; r++) {
             int lr = l0 + r * rowBytes, pr = p0 + r * rowBytes, ar = a0 + r * rowBytes;
             int gr = g0 + (gainRow == null ? r : gainRow[r]) * rowBytes;
-            int i = 0;
-            for (; i < bound; i += LANES) {
-                int c = i * Float.BYTES;
-                FloatVector v = load(lb, lr + c).add(load(bb, b0 + c));
-                if (gb != null) {
-                    v.intoByteBuffer(lb, lr + c, ORDER);
-                    FloatVector g = load(gb, gr + c);
-                    if (gbb != null) {
-                        g = g.add(load(gbb, gbb0 + c));
-                        if (gainRow == null) g.intoByteBuffer(gb, gr + c, ORDER);
-                    }
-                    v = v.mul(g);
-                }
-                v.intoByteBuffer(pb, pr + c, ORDER);
-                if (ab != null) {
-                    FloatVector y = activation == RELU ? relu(v) : activation == SOFTPLUS ? softplus(v) : v;
-                    y.intoByteBuffer(ab, ar + c, ORDER);
-                }
+            if (gb == null) add(lb, lr, bb, b0, pb, pr, n);
+            else {
+                add(lb, lr, bb, b0, lb, lr, n);
+                if (gbb != null && gainRow == null) add(gb, gr, gbb, gbb0, gb, gr, n);
+                if (gbb != null && gainRow != null) mulSum(lb, lr, gb, gr, gbb, gbb0, pb, pr, n);
+                else mul(lb, lr, gb, gr, pb, pr, n);
             }
-            for (; i < n; i++) {
-                int c = i * Float.BYTES;
-                float v = lb.getFloat(lr + c) + bb.getFloat(b0 + c);
-                if (gb != null) {
-                    lb.putFloat(lr + c, v);
-                    float g = gb.getFloat(gr + c);
-                    if (gbb != null) {
-                        g = g + gbb.getFloat(gbb0 + c);
-                        if (gainRow == null) gb.putFloat(gr + c, g);
-                    }
-                    v = v * g;
-                }
-                pb.putFloat(pr + c, v);
-                if (ab != null)
-                    ab.putFloat(ar + c, activation == RELU ? relu(v) : activation == SOFTPLUS ? FloatKernels.softplus(v) : v);
-            }
+            if (ab == null) continue;
+            if (activation == RELU) relu(pb, pr, ab, ar, n);
+            else if (activation == SOFTPLUS) softplus(pb, pr, ab, ar, n);
+            else copy(pb, pr, ab, ar, n);
         }
     }
 
@@ -127,71 +96,164 @@ public final class MlpKernels {
                                 INDArray lin, INDArray dLin, INDArray dGain, INDArray dGainTable, INDArray db, INDArray dGainBias,
                                 int rows, int n, float[] sums) {
         java.util.Arrays.fill(sums, 0, 2 * n, 0f);
-        ByteBuffer db0 = bytes(dAct), pb = bytes(pre);
+        ByteBuffer d = bytes(dAct), pb = bytes(pre);
         int d0 = base(dAct), p0 = base(pre);
-        boolean conditioned = gain != null;
+        boolean conditioned = gain != null, gathered = gainRow != null;
         ByteBuffer gb = conditioned ? bytes(gain) : null, gbb = gainBias == null ? null : bytes(gainBias);
         int g0 = conditioned ? base(gain) : 0, gbb0 = gainBias == null ? 0 : base(gainBias);
         ByteBuffer lb = conditioned ? bytes(lin) : null, ob = conditioned ? bytes(dLin) : null;
         int l0 = conditioned ? base(lin) : 0, o0 = conditioned ? base(dLin) : 0;
-        ByteBuffer tb = !conditioned ? null : gainRow == null ? bytes(dGain) : bytes(dGainTable);
-        int t0 = !conditioned ? 0 : gainRow == null ? base(dGain) : base(dGainTable);
-        boolean gathered = gainRow != null;
-        int bound = F.loopBound(n), rowBytes = n * Float.BYTES;
-        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+        ByteBuffer tb = !conditioned ? null : gathered ? bytes(dGainTable) : bytes(dGain);
+        int t0 = !conditioned ? 0 : gathered ? base(dGainTable) : base(dGain);
+        int rowBytes = n * Float.BYTES;
         for (int r = 0; r < rows; r++) {
             int dr = d0 + r * rowBytes, pr = p0 + r * rowBytes, lr = l0 + r * rowBytes, or = o0 + r * rowBytes;
             int gr = g0 + (gathered ? gainRow[r] : r) * rowBytes, tr = t0 + (gathered ? gainRow[r] : r) * rowBytes;
-            int i = 0;
-            for (; i < bound; i += LANES) {
-                int c = i * Float.BYTES;
-                FloatVector d = load(db0, dr + c);
-                if (activation == RELU) {
-                    VectorMask<Float> on = load(pb, pr + c).compare(VectorOperators.GT, 0f);
-                    d = d.mul(zero.blend(one, on));
-                    d.intoByteBuffer(db0, dr + c, ORDER);
-                } else if (activation == SOFTPLUS) {
-                    d = d.div(FloatKernels.exp(load(pb, pr + c).neg()).add(1f));
-                    d.intoByteBuffer(db0, dr + c, ORDER);
-                }
-                if (!conditioned) {
-                    FloatVector.fromArray(F, sums, i).add(d).intoArray(sums, i);
-                    continue;
-                }
-                FloatVector g = load(gb, gr + c);
-                if (gathered && gbb != null) g = g.add(load(gbb, gbb0 + c));
-                FloatVector dl = d.mul(g), dg = d.mul(load(lb, lr + c));
-                dl.intoByteBuffer(ob, or + c, ORDER);
-                if (gathered) load(tb, tr + c).add(dg).intoByteBuffer(tb, tr + c, ORDER);
-                else dg.intoByteBuffer(tb, tr + c, ORDER);
-                FloatVector.fromArray(F, sums, i).add(dl).intoArray(sums, i);
-                if (gbb != null) FloatVector.fromArray(F, sums, n + i).add(dg).intoArray(sums, n + i);
+            if (activation == RELU) reluBackward(d, dr, pb, pr, n);
+            else if (activation == SOFTPLUS) softplusBackward(d, dr, pb, pr, n);
+            if (!conditioned) {
+                sum(d, dr, sums, 0, n);
+                continue;
             }
-            for (; i < n; i++) {
-                int c = i * Float.BYTES;
-                float d = db0.getFloat(dr + c);
-                if (activation == RELU) {
-                    d = d * (pb.getFloat(pr + c) > 0f ? 1f : 0f);
-                    db0.putFloat(dr + c, d);
-                } else if (activation == SOFTPLUS) {
-                    d = d / (FloatKernels.exp(-pb.getFloat(pr + c)) + 1f);
-                    db0.putFloat(dr + c, d);
-                }
-                if (!conditioned) {
-                    sums[i] += d;
-                    continue;
-                }
-                float g = gb.getFloat(gr + c);
-                if (gathered && gbb != null) g = g + gbb.getFloat(gbb0 + c);
-                float dl = d * g, dg = d * lb.getFloat(lr + c);
-                ob.putFloat(or + c, dl);
-                tb.putFloat(tr + c, gathered ? tb.getFloat(tr + c) + dg : dg);
-                sums[i] += dl;
-                if (gbb != null) sums[n + i] += dg;
+            if (gathered && gbb != null) mulSum(d, dr, gb, gr, gbb, gbb0, ob, or, n);
+            else mul(d, dr, gb, gr, ob, or, n);
+            sum(ob, or, sums, 0, n);
+            if (gathered) mulAccumulate(d, dr, lb, lr, tb, tr, gbb != null ? sums : null, n, n);
+            else {
+                mul(d, dr, lb, lr, tb, tr, n);
+                if (gbb != null) sum(tb, tr, sums, n, n);
             }
         }
         addTo(db, sums, 0, n);
         if (gbb != null && dGainBias != null) addTo(dGainBias, sums, n, n);
+    }
+
+    // ---- row loops: n floats at byte offsets, vector lanes then a scalar tail of the same operations ------------
+
+    /** z = x + y. */
+    private static void add(ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            load(x, xo + c).add(load(y, yo + c)).intoByteBuffer(z, zo + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            z.putFloat(zo + c, x.getFloat(xo + c) + y.getFloat(yo + c));
+        }
+    }
+
+    /** z = x * y. */
+    private static void mul(ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            load(x, xo + c).mul(load(y, yo + c)).intoByteBuffer(z, zo + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            z.putFloat(zo + c, x.getFloat(xo + c) * y.getFloat(yo + c));
+        }
+    }
+
+    /** z = x * (y + w). */
+    private static void mulSum(ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer w, int wo, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            load(x, xo + c).mul(load(y, yo + c).add(load(w, wo + c))).intoByteBuffer(z, zo + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            z.putFloat(zo + c, x.getFloat(xo + c) * (y.getFloat(yo + c) + w.getFloat(wo + c)));
+        }
+    }
+
+    /** t += x * y, and sums[from + j] += x * y when {@code sums} is non-null. */
+    private static void mulAccumulate(ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer t, int to, float[] sums, int from, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            FloatVector p = load(x, xo + c).mul(load(y, yo + c));
+            load(t, to + c).add(p).intoByteBuffer(t, to + c, ORDER);
+            if (sums != null) FloatVector.fromArray(F, sums, from + i).add(p).intoArray(sums, from + i);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            float p = x.getFloat(xo + c) * y.getFloat(yo + c);
+            t.putFloat(to + c, t.getFloat(to + c) + p);
+            if (sums != null) sums[from + i] += p;
+        }
+    }
+
+    /** sums[from + j] += x[j]. */
+    private static void sum(ByteBuffer x, int xo, float[] sums, int from, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES)
+            FloatVector.fromArray(F, sums, from + i).add(load(x, xo + i * Float.BYTES)).intoArray(sums, from + i);
+        for (; i < n; i++) sums[from + i] += x.getFloat(xo + i * Float.BYTES);
+    }
+
+    private static void copy(ByteBuffer x, int xo, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) load(x, xo + i * Float.BYTES).intoByteBuffer(z, zo + i * Float.BYTES, ORDER);
+        for (; i < n; i++) z.putFloat(zo + i * Float.BYTES, x.getFloat(xo + i * Float.BYTES));
+    }
+
+    /** z = relu(x), libnd4j's: x < 0 ? 0 : x. */
+    private static void relu(ByteBuffer x, int xo, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            FloatVector v = load(x, xo + c);
+            v.blend(0f, v.compare(VectorOperators.LT, 0f)).intoByteBuffer(z, zo + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            z.putFloat(zo + c, relu(x.getFloat(xo + c)));
+        }
+    }
+
+    /** z = softplus(x), {@link FloatKernels#softplus}'s lanes. */
+    private static void softplus(ByteBuffer x, int xo, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            FloatVector v = load(x, xo + c);
+            v.max(0f).add(FloatKernels.log1pUnit(FloatKernels.exp(v.abs().neg()))).intoByteBuffer(z, zo + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            z.putFloat(zo + c, FloatKernels.softplus(x.getFloat(xo + c)));
+        }
+    }
+
+    /** d = d * (pre > 0 ? 1 : 0), libnd4j's step times the gradient. */
+    private static void reluBackward(ByteBuffer d, int dOff, ByteBuffer pre, int po, int n) {
+        int bound = F.loopBound(n), i = 0;
+        FloatVector one = FloatVector.broadcast(F, 1f), zero = FloatVector.zero(F);
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            VectorMask<Float> on = load(pre, po + c).compare(VectorOperators.GT, 0f);
+            load(d, dOff + c).mul(zero.blend(one, on)).intoByteBuffer(d, dOff + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            d.putFloat(dOff + c, d.getFloat(dOff + c) * (pre.getFloat(po + c) > 0f ? 1f : 0f));
+        }
+    }
+
+    /** d = d / (exp(-pre) + 1): times softplus' derivative, as {@link FloatKernels#mulSigmoid}. */
+    private static void softplusBackward(ByteBuffer d, int dOff, ByteBuffer pre, int po, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            load(d, dOff + c).div(FloatKernels.exp(load(pre, po + c).neg()).add(1f)).intoByteBuffer(d, dOff + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            d.putFloat(dOff + c, d.getFloat(dOff + c) / (FloatKernels.exp(-pre.getFloat(po + c)) + 1f));
+        }
     }
 
     /** to[j] += v[from + j] for j < n ({@code to} packed). */
@@ -351,22 +413,29 @@ public final class MlpKernels {
     public static void productFewInner(INDArray in, int k, float[] w, INDArray out, int rows, int n) {
         ByteBuffer ib = bytes(in), ob = bytes(out);
         int i0 = base(in), o0 = base(out);
-        int bound = F.loopBound(n);
         for (int r = 0; r < rows; r++) {
             int ir = i0 + r * k * Float.BYTES, or = o0 + r * n * Float.BYTES;
-            int c = 0;
-            for (; c < bound; c += LANES) {
-                FloatVector acc = FloatVector.fromArray(F, w, c).mul(ib.getFloat(ir));
-                for (int j = 1; j < k; j++)
-                    acc = FloatVector.fromArray(F, w, j * n + c).fma(FloatVector.broadcast(F, ib.getFloat(ir + j * Float.BYTES)), acc);
-                acc.intoByteBuffer(ob, or + c * Float.BYTES, ORDER);
-            }
-            for (; c < n; c++) {
-                float acc = w[c] * ib.getFloat(ir);
-                for (int j = 1; j < k; j++) acc = Math.fma(w[j * n + c], ib.getFloat(ir + j * Float.BYTES), acc);
-                ob.putFloat(or + c * Float.BYTES, acc);
-            }
+            scaled(w, 0, ib.getFloat(ir), ob, or, n);
+            for (int j = 1; j < k; j++) fmaInto(w, j * n, ib.getFloat(ir + j * Float.BYTES), ob, or, n);
         }
+    }
+
+    /** z = w[from..] * a. */
+    private static void scaled(float[] w, int from, float a, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        for (; i < bound; i += LANES) FloatVector.fromArray(F, w, from + i).mul(a).intoByteBuffer(z, zo + i * Float.BYTES, ORDER);
+        for (; i < n; i++) z.putFloat(zo + i * Float.BYTES, w[from + i] * a);
+    }
+
+    /** z = fma(w[from..], a, z). */
+    private static void fmaInto(float[] w, int from, float a, ByteBuffer z, int zo, int n) {
+        int bound = F.loopBound(n), i = 0;
+        FloatVector av = FloatVector.broadcast(F, a);
+        for (; i < bound; i += LANES) {
+            int c = zo + i * Float.BYTES;
+            FloatVector.fromArray(F, w, from + i).fma(av, load(z, c)).intoByteBuffer(z, c, ORDER);
+        }
+        for (; i < n; i++) z.putFloat(zo + i * Float.BYTES, Math.fma(w[from + i], a, z.getFloat(zo + i * Float.BYTES)));
     }
 
     /**
@@ -377,21 +446,20 @@ public final class MlpKernels {
         java.util.Arrays.fill(acc, 0, k * n, 0f);
         ByteBuffer ib = bytes(in), db = bytes(d);
         int i0 = base(in), d0 = base(d);
-        int bound = F.loopBound(n);
         for (int r = 0; r < rows; r++) {
             int ir = i0 + r * k * Float.BYTES, dr = d0 + r * n * Float.BYTES;
-            int c = 0;
-            for (; c < bound; c += LANES) {
-                FloatVector g = load(db, dr + c * Float.BYTES);
-                for (int j = 0; j < k; j++)
-                    g.fma(FloatVector.broadcast(F, ib.getFloat(ir + j * Float.BYTES)), FloatVector.fromArray(F, acc, j * n + c)).intoArray(acc, j * n + c);
-            }
-            for (; c < n; c++) {
-                float g = db.getFloat(dr + c * Float.BYTES);
-                for (int j = 0; j < k; j++) acc[j * n + c] = Math.fma(g, ib.getFloat(ir + j * Float.BYTES), acc[j * n + c]);
-            }
+            for (int j = 0; j < k; j++) fmaAccumulate(db, dr, ib.getFloat(ir + j * Float.BYTES), acc, j * n, n);
         }
         addTo(dw, acc, 0, k * n);
+    }
+
+    /** acc[from..] = fma(x, a, acc[from..]). */
+    private static void fmaAccumulate(ByteBuffer x, int xo, float a, float[] acc, int from, int n) {
+        int bound = F.loopBound(n), i = 0;
+        FloatVector av = FloatVector.broadcast(F, a);
+        for (; i < bound; i += LANES)
+            load(x, xo + i * Float.BYTES).fma(av, FloatVector.fromArray(F, acc, from + i)).intoArray(acc, from + i);
+        for (; i < n; i++) acc[from + i] = Math.fma(x.getFloat(xo + i * Float.BYTES), a, acc[from + i]);
     }
 
     /**
@@ -428,14 +496,7 @@ public final class MlpKernels {
         int bound = F.loopBound(k);
         for (int r = 0; r < rows; r++) {
             int ir = i0 + r * k * Float.BYTES;
-            for (int j = 0; j < m; j++) {
-                float g = db.getFloat(d0 + (r * m + j) * Float.BYTES);
-                FloatVector gv = FloatVector.broadcast(F, g);
-                int c = 0;
-                for (; c < bound; c += LANES)
-                    load(ib, ir + c * Float.BYTES).fma(gv, FloatVector.fromArray(F, acc, j * k + c)).intoArray(acc, j * k + c);
-                for (; c < k; c++) acc[j * k + c] = Math.fma(ib.getFloat(ir + c * Float.BYTES), g, acc[j * k + c]);
-            }
+            for (int j = 0; j < m; j++) fmaAccumulate(ib, ir, db.getFloat(d0 + (r * m + j) * Float.BYTES), acc, j * k, k);
         }
         for (int c = 0; c < k; c++)
             for (int j = 0; j < m; j++) {
