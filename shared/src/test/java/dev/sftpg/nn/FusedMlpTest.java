@@ -133,4 +133,31 @@ class FusedMlpTest {
             for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(xb[i]), Float.floatToRawIntBits(xa[i]), "ema " + i);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void fusedSamplerStepsGiveTheOpByOpBits() {
+        Assumptions.assumeTrue(Simd.AVAILABLE, "the Vector API module is absent");
+        var schedule = dev.sftpg.schedule.NoiseSchedule.of(dev.sftpg.schedule.BetaSchedule.LINEAR, 1000, 1e-4, 0.02);
+        var rec = dev.sftpg.sampler.FastDpm.step(schedule, 10, dev.sftpg.sampler.FastDpm.Spacing.QUADRATIC, 1.0, 0.001, "step");
+        ConditionalMlp fusedNet = build(MlpSpec.sinusoidalEpsilon(2, 32, 2, 8), true), plainNet = build(MlpSpec.sinusoidalEpsilon(2, 32, 2, 8), false);
+        var a = withFused(true, () -> dev.sftpg.sampler.TrajectorySampler.sample(fusedNet, rec, 37, 4, true));
+        var b = withFused(false, () -> dev.sftpg.sampler.TrajectorySampler.sample(plainNet, rec, 37, 4, true));
+        for (int i = 0; i < a.states().length; i++) {
+            float[] x = a.states()[i].dup().data().asFloat(), y = b.states()[i].dup().data().asFloat();
+            // the networks' outputs agree within rounding (their small-side products are sums in another order)
+            for (int j = 0; j < x.length; j++) assertEquals(y[j], x[j], 1e-4 * (1 + Math.abs(y[j])), "state " + i + " value " + j);
+        }
+        // with the same network, the fused step itself gives the op-by-op bits
+        var c = withFused(true, () -> dev.sftpg.sampler.TrajectorySampler.sample(fusedNet, rec, 37, 4, true));
+        var f = withFused(false, () -> dev.sftpg.sampler.TrajectorySampler.sample(fusedNet, rec, 37, 4, true));
+        for (int i = 0; i < c.states().length; i++) {
+            float[] x = c.states()[i].dup().data().asFloat(), y = f.states()[i].dup().data().asFloat();
+            for (int j = 0; j < x.length; j++) assertEquals(Float.floatToRawIntBits(y[j]), Float.floatToRawIntBits(x[j]), "state " + i + " value " + j);
+        }
+        INDArray start = c.states()[3];
+        INDArray d = withFused(true, () -> dev.sftpg.sampler.TrajectorySampler.noiseFree(fusedNet, rec, start, 3));
+        INDArray e = withFused(false, () -> dev.sftpg.sampler.TrajectorySampler.noiseFree(fusedNet, rec, start, 3));
+        float[] x = d.dup().data().asFloat(), y = e.dup().data().asFloat();
+        for (int j = 0; j < x.length; j++) assertEquals(Float.floatToRawIntBits(y[j]), Float.floatToRawIntBits(x[j]), "noise-free value " + j);
+    }
 }

@@ -504,4 +504,34 @@ public final class MlpKernels {
                 wb.putFloat(at, wb.getFloat(at) + acc[j * k + c]);
             }
     }
+
+    /**
+     * One sampler step in place: x = (x a + eps b) + z s, the order in which the op-by-op path computes it (z is
+     * host noise, null for a noise-free step). {@code x} and {@code eps} packed, same length.
+     */
+    public static void samplerStep(INDArray x, INDArray eps, float a, float b, float[] z, float s) {
+        int n = Math.toIntExact(x.length());
+        ByteBuffer xb = bytes(x), eb = bytes(eps);
+        int x0 = base(x), e0 = base(eps);
+        int bound = F.loopBound(n), i = 0;
+        if (z == null) {
+            for (; i < bound; i += LANES) {
+                int c = i * Float.BYTES;
+                load(xb, x0 + c).mul(a).add(load(eb, e0 + c).mul(b)).intoByteBuffer(xb, x0 + c, ORDER);
+            }
+            for (; i < n; i++) {
+                int c = i * Float.BYTES;
+                xb.putFloat(x0 + c, xb.getFloat(x0 + c) * a + eb.getFloat(e0 + c) * b);
+            }
+            return;
+        }
+        for (; i < bound; i += LANES) {
+            int c = i * Float.BYTES;
+            load(xb, x0 + c).mul(a).add(load(eb, e0 + c).mul(b)).add(FloatVector.fromArray(F, z, i).mul(s)).intoByteBuffer(xb, x0 + c, ORDER);
+        }
+        for (; i < n; i++) {
+            int c = i * Float.BYTES;
+            xb.putFloat(x0 + c, (xb.getFloat(x0 + c) * a + eb.getFloat(e0 + c) * b) + z[i] * s);
+        }
+    }
 }
