@@ -18,9 +18,10 @@ import java.util.Map;
  * ({@link MlpKernels}: bias, gain, product and activation forward; derivative, gain products and the bias gradients'
  * column sums backward), and a per-step gain table (one-hot time features) is read by row instead of multiplied by
  * one-hot rows; products with a side of at most four (the 2-D input layer, the 1- or 2-wide output layer, and their
- * gradients) are loops instead of BLAS calls that cost tens of microseconds each, nearly all overhead. The element-wise
- * work gives the op-by-op path's bits; those products and the bias and per-step-gain gradients are the same sums in
- * another order (within float rounding: FusedMlpTest). Double precision (the gradient checks) takes the op-by-op path.
+ * gradients) are loops instead of BLAS calls that cost tens of microseconds each, nearly all overhead; with sinusoidal
+ * features the gains of all layers are one product (their tables copied side by side) and so are their gradients. The
+ * element-wise work gives the op-by-op path's bits; those products and the bias and per-step-gain gradients are the same
+ * sums in another order (within float rounding: FusedMlpTest). Double precision (the gradient checks) takes the op-by-op path.
  */
 public final class ConditionalMlp implements Network {
     private static final int MAX_CACHED_BATCH_SIZES = 4;
@@ -42,6 +43,15 @@ public final class ConditionalMlp implements Network {
     private final boolean smallIn, smallOut;
     private final float[] smallW, smallAcc;
     private static final int SMALL = 4;
+    /**
+     * Fused path with features (sinusoidal): every layer's gain table sits in one block of columns of {@code gainAll},
+     * so the gains of all layers are one product with the features forward and their gradients one backward.
+     */
+    private final boolean merged;
+    private final int[] gainOffset;
+    private final int gainWidth;
+    private INDArray gainAll, dGainAll;
+    private INDArray[] gainBlock, dGainBlock;
     /** Sinusoidal features of integer times already seen (a pretraining batch draws from T of them), by time. */
     private float[][] featureRows = new float[0][];
 
@@ -83,6 +93,27 @@ public final class ConditionalMlp implements Network {
         smallOut = fused && spec.outputDim() <= SMALL;
         smallW = new float[SMALL * Math.max(spec.hidden(), spec.outputDim())];
         smallAcc = new float[SMALL * Math.max(spec.hidden(), spec.outputDim())];
+        gainOffset = new int[layers];
+        int total = 0, count = 0;
+        for (int l = 0; l < layers; l++)
+            if (conditioned[l]) {
+                gainOffset[l] = total;
+                total += l == layers - 1 ? spec.outputDim() : spec.hidden();
+                count++;
+            }
+        gainWidth = total;
+        merged = fused && !gathered && count >= 2;
+        if (merged) {
+            gainAll = Nd4j.create(DataType.FLOAT, c, total);
+            dGainAll = Nd4j.create(DataType.FLOAT, c, total);
+            gainBlock = new INDArray[layers];
+            dGainBlock = new INDArray[layers];
+            for (int l = 0; l < layers; l++)
+                if (conditioned[l]) {
+                    gainBlock[l] = columns(gainAll, l);
+                    dGainBlock[l] = columns(dGainAll, l);
+                }
+        }
         w = new INDArray[layers];
         b = new INDArray[layers];
         g = new INDArray[layers];
@@ -105,6 +136,13 @@ public final class ConditionalMlp implements Network {
                 }
             }
         }
+    }
+
+    /** Layer l's block of columns of a matrix laid out as {@link #gainAll}. */
+    private INDArray columns(INDArray all, int l) {
+        int width = l == layers - 1 ? spec.outputDim() : spec.hidden();
+        return all.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(gainOffset[l], gainOffset[l] + width));
     }
 
     @Override
@@ -134,6 +172,8 @@ public final class ConditionalMlp implements Network {
         final float[] condHost;
         final int[] steps;
         final INDArray[] lin, gamma, pre, act, dAct, dLin, scratch;
+        /** With merged gains: every layer's gains and their gradients, layers' blocks of columns side by side. */
+        final INDArray gammaAll, dGammaAll;
         INDArray input, gradIn;
 
         Buffers(int batch) {
@@ -151,11 +191,16 @@ public final class ConditionalMlp implements Network {
             dAct = new INDArray[layers];
             dLin = new INDArray[layers];
             scratch = new INDArray[layers];
+            gammaAll = merged ? Nd4j.create(dt, batch, gainWidth) : null;
+            dGammaAll = merged ? Nd4j.create(dt, batch, gainWidth) : null;
             for (int l = 0; l < layers; l++) {
                 long width = l == layers - 1 ? spec.outputDim() : spec.hidden();
                 lin[l] = Nd4j.create(dt, batch, width);
                 if (conditioned[l]) {
-                    if (!gathered) gamma[l] = Nd4j.create(dt, batch, width);
+                    if (merged) {
+                        gamma[l] = columns(gammaAll, l);
+                        scratch[l] = columns(dGammaAll, l);
+                    } else if (!gathered) gamma[l] = Nd4j.create(dt, batch, width);
                     pre[l] = Nd4j.create(dt, batch, width);
                     dLin[l] = Nd4j.create(dt, batch, width);
                 } else {
@@ -163,7 +208,7 @@ public final class ConditionalMlp implements Network {
                 }
                 act[l] = l == layers - 1 ? pre[l] : Nd4j.create(dt, batch, width);
                 dAct[l] = Nd4j.create(dt, batch, width);
-                scratch[l] = Nd4j.create(dt, batch, width);
+                if (scratch[l] == null) scratch[l] = Nd4j.create(dt, batch, width);
             }
         }
     }
@@ -224,6 +269,12 @@ public final class ConditionalMlp implements Network {
             }
         }
         if (smallIn && !dev.sftpg.nn.simd.FloatKernels.fits(buf.input)) buf.input = buf.input.dup('c');
+        if (merged) {
+            int c = spec.conditioning().features();
+            for (int l = 0; l < layers; l++)
+                if (conditioned[l]) MlpKernels.copyRows(g[l], gainBlock[l], c, (int) g[l].size(1));
+            Nd4j.gemm(buf.cond, gainAll, buf.gammaAll, false, false, 1.0, 0.0);
+        }
         INDArray h = buf.input;
         for (int l = 0; l < layers; l++) {
             boolean out = l == layers - 1;
@@ -242,7 +293,7 @@ public final class ConditionalMlp implements Network {
                 if (gathered) gain = g[l];
                 else {
                     gain = buf.gamma[l];
-                    Nd4j.gemm(buf.cond, g[l], gain, false, false, 1.0, 0.0);
+                    if (!merged) Nd4j.gemm(buf.cond, g[l], gain, false, false, 1.0, 0.0);
                 }
             }
             MlpKernels.forward(buf.lin[l], b[l], gain, conditioned[l] && gathered ? buf.steps : null, gBias[l], buf.pre[l],
@@ -295,7 +346,7 @@ public final class ConditionalMlp implements Network {
                 MlpKernels.backward(dPre, buf.pre[l], out ? MlpKernels.IDENTITY : activationCode, gathered ? g[l] : buf.gamma[l],
                         gathered ? buf.steps : null, gBias[l], buf.lin[l], dLin, buf.scratch[l], dg[l], db[l], dgBias[l],
                         buf.batch, width, sums);
-                if (!gathered) Nd4j.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
+                if (!gathered && !merged) Nd4j.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
             } else {
                 MlpKernels.backward(dPre, buf.pre[l], out ? MlpKernels.IDENTITY : activationCode, null, null, null, null, null, null,
                         null, db[l], null, buf.batch, width, sums);
@@ -311,6 +362,12 @@ public final class ConditionalMlp implements Network {
             if (l == 0 && smallIn) MlpKernels.accumulateFewInner(in, spec.inputDim(), dLin, dw[0], buf.batch, width, smallAcc);
             else Nd4j.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
             if (l > 0) Nd4j.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
+        }
+        if (merged) {
+            Nd4j.gemm(buf.cond, buf.dGammaAll, dGainAll, true, false, 1.0, 0.0);
+            int c = spec.conditioning().features();
+            for (int l = 0; l < layers; l++)
+                if (conditioned[l]) MlpKernels.addRows(dGainBlock[l], dg[l], c, (int) dg[l].size(1));
         }
     }
 

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * float arrays, in SIMD through the (incubating) Vector API: what libnd4j does as one op per bias, gain, product,
  * activation and derivative, each paying its call overhead on a 128 x 128 array, is one pass per layer and
  * direction here; the matrix products stay libnd4j/BLAS calls. Layers are addressed as {@code rows x n} row-major
- * blocks. Load this class only when {@link Simd#AVAILABLE}.
+ * blocks (a gain may be a block of columns of a wider matrix). Load this class only when {@link Simd#AVAILABLE}.
  * <p>
  * The element-wise results are the bits of the libnd4j ops they replace (the same IEEE operations in the same order:
  * add, multiply, divide, comparisons, and {@link FloatKernels}' exp and log1p for softplus). What is a reduction here
@@ -38,6 +38,27 @@ public final class MlpKernels {
 
     private static int base(INDArray a) {
         return Math.toIntExact(a.offset() * Float.BYTES);
+    }
+
+    /** Bytes from one row of a matrix (a packed one or a block of columns of one) to the next. */
+    private static int rowStride(INDArray a) {
+        if (a.rank() != 2 || a.stride(1) != 1) throw new IllegalArgumentException("expected a row-major matrix, got strides "
+                + java.util.Arrays.toString(a.stride()));
+        return Math.toIntExact(a.stride(0) * Float.BYTES);
+    }
+
+    /** Copies the packed rows x n matrix {@code from} into {@code to} (a matrix of the same shape, any row stride). */
+    public static void copyRows(INDArray from, INDArray to, int rows, int n) {
+        ByteBuffer fb = bytes(from), tb = bytes(to);
+        int f0 = base(from), t0 = base(to), fs = rowStride(from), ts = rowStride(to);
+        for (int r = 0; r < rows; r++) copy(fb, f0 + r * fs, tb, t0 + r * ts, n);
+    }
+
+    /** to += from, both rows x n matrices of any row stride. */
+    public static void addRows(INDArray from, INDArray to, int rows, int n) {
+        ByteBuffer fb = bytes(from), tb = bytes(to);
+        int f0 = base(from), t0 = base(to), fs = rowStride(from), ts = rowStride(to);
+        for (int r = 0; r < rows; r++) add(tb, t0 + r * ts, fb, f0 + r * fs, tb, t0 + r * ts, n);
     }
 
     private static FloatVector load(ByteBuffer b, int at) {
@@ -65,10 +86,10 @@ public final class MlpKernels {
         int g0 = gain == null ? 0 : base(gain), gbb0 = gainBias == null ? 0 : base(gainBias);
         ByteBuffer ab = act == null ? null : bytes(act);
         int a0 = act == null ? 0 : base(act);
-        int rowBytes = n * Float.BYTES;
+        int rowBytes = n * Float.BYTES, gainBytes = gain == null ? 0 : rowStride(gain);
         for (int r = 0; r < rows; r++) {
             int lr = l0 + r * rowBytes, pr = p0 + r * rowBytes, ar = a0 + r * rowBytes;
-            int gr = g0 + (gainRow == null ? r : gainRow[r]) * rowBytes;
+            int gr = g0 + (gainRow == null ? r : gainRow[r]) * gainBytes;
             if (gb == null) add(lb, lr, bb, b0, pb, pr, n);
             else {
                 add(lb, lr, bb, b0, lb, lr, n);
@@ -105,10 +126,11 @@ public final class MlpKernels {
         int l0 = conditioned ? base(lin) : 0, o0 = conditioned ? base(dLin) : 0;
         ByteBuffer tb = !conditioned ? null : gathered ? bytes(dGainTable) : bytes(dGain);
         int t0 = !conditioned ? 0 : gathered ? base(dGainTable) : base(dGain);
-        int rowBytes = n * Float.BYTES;
+        int rowBytes = n * Float.BYTES, gainBytes = conditioned ? rowStride(gain) : 0;
+        int tBytes = !conditioned ? 0 : gathered ? rowStride(dGainTable) : rowStride(dGain);
         for (int r = 0; r < rows; r++) {
             int dr = d0 + r * rowBytes, pr = p0 + r * rowBytes, lr = l0 + r * rowBytes, or = o0 + r * rowBytes;
-            int gr = g0 + (gathered ? gainRow[r] : r) * rowBytes, tr = t0 + (gathered ? gainRow[r] : r) * rowBytes;
+            int gr = g0 + (gathered ? gainRow[r] : r) * gainBytes, tr = t0 + (gathered ? gainRow[r] : r) * tBytes;
             if (activation == RELU) reluBackward(d, dr, pb, pr, n);
             else if (activation == SOFTPLUS) softplusBackward(d, dr, pb, pr, n);
             if (!conditioned) {
