@@ -311,6 +311,10 @@ public final class ConditionalMlp implements Network {
         float[] one = new float[1];
         for (int i = 0; i < batch; i++) {
             float t = tau[i];
+            if (i > 0 && Float.floatToRawIntBits(t) == Float.floatToRawIntBits(tau[i - 1])) { // a sampler's batch shares one time
+                System.arraycopy(out, (i - 1) * c, out, i * c, c);
+                continue;
+            }
             int k = (int) t;
             if (k != t || k < 0 || k >= 1 << 16) {
                 one[0] = t;
