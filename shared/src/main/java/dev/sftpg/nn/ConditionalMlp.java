@@ -1,5 +1,7 @@
 package dev.sftpg.nn;
 
+import dev.sftpg.nn.simd.MlpKernels;
+import dev.sftpg.nn.simd.Simd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,6 +13,15 @@ import java.util.Map;
  * {@link MlpSpec} on ND4J with hand-written backpropagation into preallocated buffers. A SameDiff graph of the
  * same net runs ~45 steps/s here because every op pays ~40 us of JNI/graph overhead; this keeps the op count to
  * about a dozen per layer (gemm with accumulate, fused in-place element-wise ops) and allocates nothing per step.
+ * <p>
+ * In float with the Vector API present each layer is its matrix products plus one fused loop per direction
+ * ({@link MlpKernels}: bias, gain, product and activation forward; derivative, gain products and the bias gradients'
+ * column sums backward), and a per-step gain table (one-hot time features) is read by row instead of multiplied by
+ * one-hot rows; products with a side of at most four (the 2-D input layer, the 1- or 2-wide output layer, and their
+ * gradients) are loops instead of BLAS calls that cost tens of microseconds each, nearly all overhead; with sinusoidal
+ * features the gains of all layers are one product (their tables copied side by side) and so are their gradients. The
+ * element-wise work gives the op-by-op path's bits; those products and the bias and per-step-gain gradients are the same
+ * sums in another order (within float rounding: FusedMlpTest). Double precision (the gradient checks) takes the op-by-op path.
  */
 public final class ConditionalMlp implements Network {
     private static final int MAX_CACHED_BATCH_SIZES = 4;
@@ -22,6 +33,27 @@ public final class ConditionalMlp implements Network {
     private final boolean[] conditioned;
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>(8, 0.75f, true);
     private Buffers last;
+    /** Whether layers run as {@link MlpKernels}' fused loops (float, Vector API present). */
+    private final boolean fused;
+    /** One-hot conditioning in the fused path: gains are rows of the per-step table, no features are multiplied. */
+    private final boolean gathered;
+    private final int activationCode;
+    private final float[] sums;
+    /** Fused path: the input layer's few inputs and the output layer's few outputs are loops, not BLAS calls. */
+    private final boolean smallIn, smallOut;
+    private final float[] smallW, smallAcc;
+    private static final int SMALL = 4;
+    /**
+     * Fused path with features (sinusoidal): every layer's gain table sits in one block of columns of {@code gainAll},
+     * so the gains of all layers are one product with the features forward and their gradients one backward.
+     */
+    private final boolean merged;
+    private final int[] gainOffset;
+    private final int gainWidth;
+    private INDArray gainAll, dGainAll;
+    private INDArray[] gainBlock, dGainBlock;
+    /** Sinusoidal features of integer times already seen (a pretraining batch draws from T of them), by time. */
+    private float[][] featureRows = new float[0][];
 
     public ConditionalMlp(MlpSpec spec, DataType dtype, long seed) {
         this.spec = spec;
@@ -49,6 +81,39 @@ public final class ConditionalMlp implements Network {
             }
         }
         store = pb.build(dtype, seed);
+        fused = dtype == DataType.FLOAT && Simd.AVAILABLE && !"false".equals(System.getProperty("sftpg.fusedMlp"));
+        gathered = fused && spec.conditioning() instanceof TimeConditioning.OneHot;
+        activationCode = switch (spec.activation()) {
+            case IDENTITY -> 0;
+            case RELU -> 1;
+            case SOFTPLUS -> 2;
+        };
+        sums = new float[2 * Math.max(spec.hidden(), spec.outputDim())];
+        smallIn = fused && spec.inputDim() <= SMALL;
+        smallOut = fused && spec.outputDim() <= SMALL;
+        smallW = new float[SMALL * Math.max(spec.hidden(), spec.outputDim())];
+        smallAcc = new float[SMALL * Math.max(spec.hidden(), spec.outputDim())];
+        gainOffset = new int[layers];
+        int total = 0, count = 0;
+        for (int l = 0; l < layers; l++)
+            if (conditioned[l]) {
+                gainOffset[l] = total;
+                total += l == layers - 1 ? spec.outputDim() : spec.hidden();
+                count++;
+            }
+        gainWidth = total;
+        merged = fused && !gathered && count >= 2;
+        if (merged) {
+            gainAll = Nd4j.create(DataType.FLOAT, c, total);
+            dGainAll = Nd4j.create(DataType.FLOAT, c, total);
+            gainBlock = new INDArray[layers];
+            dGainBlock = new INDArray[layers];
+            for (int l = 0; l < layers; l++)
+                if (conditioned[l]) {
+                    gainBlock[l] = columns(gainAll, l);
+                    dGainBlock[l] = columns(dGainAll, l);
+                }
+        }
         w = new INDArray[layers];
         b = new INDArray[layers];
         g = new INDArray[layers];
@@ -71,6 +136,13 @@ public final class ConditionalMlp implements Network {
                 }
             }
         }
+    }
+
+    /** Layer l's block of columns of a matrix laid out as {@link #gainAll}. */
+    private INDArray columns(INDArray all, int l) {
+        int width = l == layers - 1 ? spec.outputDim() : spec.hidden();
+        return all.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(gainOffset[l], gainOffset[l] + width));
     }
 
     @Override
@@ -98,15 +170,19 @@ public final class ConditionalMlp implements Network {
         final int batch;
         final INDArray cond, ones;
         final float[] condHost;
+        final int[] steps;
         final INDArray[] lin, gamma, pre, act, dAct, dLin, scratch;
-        INDArray input;
+        /** With merged gains: every layer's gains and their gradients, layers' blocks of columns side by side. */
+        final INDArray gammaAll, dGammaAll;
+        INDArray input, gradIn;
 
         Buffers(int batch) {
             this.batch = batch;
             DataType dt = store.dataType();
             int c = spec.conditioning() == null ? 0 : spec.conditioning().features();
-            cond = c == 0 ? null : Nd4j.create(dt, batch, c);
-            condHost = new float[batch * c];
+            cond = c == 0 || gathered ? null : Nd4j.create(dt, batch, c);
+            condHost = gathered ? new float[0] : new float[batch * c];
+            steps = gathered ? new int[batch] : null;
             ones = Nd4j.ones(dt, 1, batch);
             lin = new INDArray[layers];
             gamma = new INDArray[layers];
@@ -115,11 +191,16 @@ public final class ConditionalMlp implements Network {
             dAct = new INDArray[layers];
             dLin = new INDArray[layers];
             scratch = new INDArray[layers];
+            gammaAll = merged ? Nd4j.create(dt, batch, gainWidth) : null;
+            dGammaAll = merged ? Nd4j.create(dt, batch, gainWidth) : null;
             for (int l = 0; l < layers; l++) {
                 long width = l == layers - 1 ? spec.outputDim() : spec.hidden();
                 lin[l] = Nd4j.create(dt, batch, width);
                 if (conditioned[l]) {
-                    gamma[l] = Nd4j.create(dt, batch, width);
+                    if (merged) {
+                        gamma[l] = columns(gammaAll, l);
+                        scratch[l] = columns(dGammaAll, l);
+                    } else if (!gathered) gamma[l] = Nd4j.create(dt, batch, width);
                     pre[l] = Nd4j.create(dt, batch, width);
                     dLin[l] = Nd4j.create(dt, batch, width);
                 } else {
@@ -127,7 +208,7 @@ public final class ConditionalMlp implements Network {
                 }
                 act[l] = l == layers - 1 ? pre[l] : Nd4j.create(dt, batch, width);
                 dAct[l] = Nd4j.create(dt, batch, width);
-                scratch[l] = Nd4j.create(dt, batch, width);
+                if (scratch[l] == null) scratch[l] = Nd4j.create(dt, batch, width);
             }
         }
     }
@@ -152,6 +233,7 @@ public final class ConditionalMlp implements Network {
         int batch = (int) x.size(0);
         Buffers buf = buffersFor(batch);
         buf.input = x.dataType() == store.dataType() ? x : x.castTo(store.dataType());
+        if (fused) return forwardFused(buf, batch, tau);
         if (buf.cond != null) {
             if (tau == null || tau.length < batch)
                 throw new IllegalArgumentException("this network is time-conditioned: give one time input per row");
@@ -174,11 +256,134 @@ public final class ConditionalMlp implements Network {
         return h;
     }
 
+    private INDArray forwardFused(Buffers buf, int batch, float[] tau) {
+        if (spec.conditioning() != null) {
+            if (tau == null || tau.length < batch)
+                throw new IllegalArgumentException("this network is time-conditioned: give one time input per row");
+            if (gathered) {
+                TimeConditioning.OneHot oneHot = (TimeConditioning.OneHot) spec.conditioning();
+                for (int i = 0; i < batch; i++) buf.steps[i] = oneHot.step(tau[i]);
+            } else {
+                features(tau, batch, buf.condHost);
+                buf.cond.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(buf.condHost, 0, buf.condHost.length);
+            }
+        }
+        if (smallIn && !dev.sftpg.nn.simd.FloatKernels.fits(buf.input)) buf.input = buf.input.dup('c');
+        if (merged) {
+            int c = spec.conditioning().features();
+            for (int l = 0; l < layers; l++)
+                if (conditioned[l]) MlpKernels.copyRows(g[l], gainBlock[l], c, (int) g[l].size(1));
+            Nd4j.gemm(buf.cond, gainAll, buf.gammaAll, false, false, 1.0, 0.0);
+        }
+        INDArray h = buf.input;
+        for (int l = 0; l < layers; l++) {
+            boolean out = l == layers - 1;
+            int width = (int) buf.lin[l].size(1);
+            if (l == 0 && smallIn) {
+                MlpKernels.copyOut(w[0], spec.inputDim(), width, false, smallW);
+                MlpKernels.productFewInner(h, spec.inputDim(), smallW, buf.lin[0], batch, width);
+            } else if (out && smallOut) {
+                MlpKernels.copyOut(w[l], spec.hidden(), width, true, smallW);
+                MlpKernels.productFewColumns(h, smallW, buf.lin[l], batch, spec.hidden(), width);
+            } else {
+                Nd4j.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
+            }
+            INDArray gain = null;
+            if (conditioned[l]) {
+                if (gathered) gain = g[l];
+                else {
+                    gain = buf.gamma[l];
+                    if (!merged) Nd4j.gemm(buf.cond, g[l], gain, false, false, 1.0, 0.0);
+                }
+            }
+            MlpKernels.forward(buf.lin[l], b[l], gain, conditioned[l] && gathered ? buf.steps : null, gBias[l], buf.pre[l],
+                    out ? null : buf.act[l], activationCode, batch, width);
+            h = buf.act[l];
+        }
+        last = buf;
+        return h;
+    }
+
+    /** The conditioning's features of each row's time, integer times' kept from their first use (the same bits). */
+    private void features(float[] tau, int batch, float[] out) {
+        TimeConditioning cond = spec.conditioning();
+        int c = cond.features();
+        float[] one = new float[1];
+        for (int i = 0; i < batch; i++) {
+            float t = tau[i];
+            if (i > 0 && Float.floatToRawIntBits(t) == Float.floatToRawIntBits(tau[i - 1])) { // a sampler's batch shares one time
+                System.arraycopy(out, (i - 1) * c, out, i * c, c);
+                continue;
+            }
+            int k = (int) t;
+            if (k != t || k < 0 || k >= 1 << 16) {
+                one[0] = t;
+                float[] row = new float[c];
+                cond.encode(one, 1, row);
+                System.arraycopy(row, 0, out, i * c, c);
+                continue;
+            }
+            if (k >= featureRows.length) featureRows = java.util.Arrays.copyOf(featureRows, Math.max(k + 1, 2 * featureRows.length));
+            float[] row = featureRows[k];
+            if (row == null) {
+                one[0] = t;
+                row = featureRows[k] = new float[c];
+                cond.encode(one, 1, row);
+            }
+            System.arraycopy(row, 0, out, i * c, c);
+        }
+    }
+
+    private void backwardFused(Buffers buf, INDArray gradOut) {
+        INDArray dPre = gradOut;
+        if (!dev.sftpg.nn.simd.FloatKernels.fits(gradOut)) {
+            if (buf.gradIn == null) buf.gradIn = Nd4j.create(DataType.FLOAT, buf.batch, spec.outputDim());
+            dPre = buf.gradIn.assign(gradOut);
+        }
+        for (int l = layers - 1; l >= 0; l--) {
+            boolean out = l == layers - 1;
+            int width = (int) buf.lin[l].size(1);
+            if (!out) dPre = buf.dAct[l];
+            INDArray dLin = dPre;
+            if (conditioned[l]) {
+                dLin = buf.dLin[l];
+                MlpKernels.backward(dPre, buf.pre[l], out ? MlpKernels.IDENTITY : activationCode, gathered ? g[l] : buf.gamma[l],
+                        gathered ? buf.steps : null, gBias[l], buf.lin[l], dLin, buf.scratch[l], dg[l], db[l], dgBias[l],
+                        buf.batch, width, sums);
+                if (!gathered && !merged) Nd4j.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
+            } else {
+                MlpKernels.backward(dPre, buf.pre[l], out ? MlpKernels.IDENTITY : activationCode, null, null, null, null, null, null,
+                        null, db[l], null, buf.batch, width, sums);
+            }
+            INDArray in = l == 0 ? buf.input : buf.act[l - 1];
+            if (out && smallOut) {
+                int k = spec.hidden();
+                MlpKernels.accumulateFewColumns(in, dLin, dw[l], buf.batch, k, width, smallAcc);
+                MlpKernels.copyOut(w[l], k, width, true, smallW);
+                MlpKernels.productFewInner(dLin, width, smallW, buf.dAct[l - 1], buf.batch, k);
+                continue;
+            }
+            if (l == 0 && smallIn) MlpKernels.accumulateFewInner(in, spec.inputDim(), dLin, dw[0], buf.batch, width, smallAcc);
+            else Nd4j.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
+            if (l > 0) Nd4j.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
+        }
+        if (merged) {
+            Nd4j.gemm(buf.cond, buf.dGammaAll, dGainAll, true, false, 1.0, 0.0);
+            int c = spec.conditioning().features();
+            for (int l = 0; l < layers; l++)
+                if (conditioned[l]) MlpKernels.addRows(dGainBlock[l], dg[l], c, (int) dg[l].size(1));
+        }
+    }
+
     @Override
     public void backward(INDArray gradOut) {
         Buffers buf = last;
         if (buf == null || gradOut.size(0) != buf.batch)
             throw new IllegalStateException("backward needs a forward of the same batch size first");
+        if (fused) {
+            backwardFused(buf, gradOut.dataType() == DataType.FLOAT ? gradOut : gradOut.castTo(DataType.FLOAT));
+            return;
+        }
         INDArray dPre = gradOut.dataType() == store.dataType() ? gradOut : gradOut.castTo(store.dataType());
         for (int l = layers - 1; l >= 0; l--) {
             if (l < layers - 1) {

@@ -26,13 +26,16 @@ public sealed interface TimeConditioning permits TimeConditioning.OneHot, TimeCo
         @Override
         public void encode(float[] tau, int batch, float[] out) {
             java.util.Arrays.fill(out, 0, batch * steps, 0f);
-            for (int i = 0; i < batch; i++) {
-                int t = Math.round(tau[i]);
-                if (t < 0 || t >= steps || Math.abs(tau[i] - t) > 1e-3)
-                    throw new IllegalArgumentException("time input " + tau[i] + " is not an integer step in [0, " + steps
-                            + "): this network has a per-step embedding; use a sinusoidal network for continuous times");
-                out[i * steps + t] = 1f;
-            }
+            for (int i = 0; i < batch; i++) out[i * steps + step(tau[i])] = 1f;
+        }
+
+        /** The step whose one-hot row {@link #encode} writes for {@code tau}: its row of the per-step table. */
+        public int step(float tau) {
+            int t = Math.round(tau);
+            if (t < 0 || t >= steps || Math.abs(tau - t) > 1e-3)
+                throw new IllegalArgumentException("time input " + tau + " is not an integer step in [0, " + steps
+                        + "): this network has a per-step embedding; use a sinusoidal network for continuous times");
+            return t;
         }
     }
 

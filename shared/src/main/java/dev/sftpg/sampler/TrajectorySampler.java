@@ -32,7 +32,20 @@ public final class TrajectorySampler {
         if (keepStates) states[0] = x.dup();
         float[] tau = new float[n];
         for (int i = 0; i < rec.steps(); i++) {
-            toMean(net, rec, i, x, tau, scaledEps);
+            if (fused(x)) { // the same operations in one pass
+                INDArray eps = epsilon(net, rec, i, x, tau);
+                if (fused(eps) && eps.length() == x.length()) {
+                    float[] z = null;
+                    if (rec.s(i) > 0) fillGaussian(rng, z = host);
+                    dev.sftpg.nn.simd.MlpKernels.samplerStep(x, eps, (float) rec.a(i), (float) rec.b(i), z, (float) rec.s(i));
+                    if (keepStates) states[i + 1] = x.dup();
+                    continue;
+                }
+                eps.mul(rec.b(i), scaledEps);
+                x.muli(rec.a(i)).addi(scaledEps);
+            } else {
+                toMean(net, rec, i, x, tau, scaledEps);
+            }
             if (rec.s(i) > 0) {
                 fillGaussian(rng, host);
                 noise.assign(Nd4j.create(host, new long[]{n, dim}, DataType.FLOAT));
@@ -88,10 +101,23 @@ public final class TrajectorySampler {
         return out;
     }
 
+    /** Whether {@link dev.sftpg.nn.simd.MlpKernels#samplerStep} can take {@code a} (float, packed, Vector API present). */
+    private static boolean fused(INDArray a) {
+        return dev.sftpg.nn.simd.Simd.AVAILABLE && dev.sftpg.nn.simd.FloatKernels.fits(a) && !"false".equals(System.getProperty("sftpg.fusedMlp"));
+    }
+
+    private static INDArray epsilon(Network net, SamplerRecord rec, int i, INDArray x, float[] tau) {
+        Arrays.fill(tau, (float) rec.tau(i));
+        return net.forward(x, tau);
+    }
+
     /** x <- a_i x + b_i eps(x, tau_i) in place: the mean of step i (tau and scaledEps are scratch of x's rows). */
     private static void toMean(Network net, SamplerRecord rec, int i, INDArray x, float[] tau, INDArray scaledEps) {
-        Arrays.fill(tau, (float) rec.tau(i));
-        INDArray eps = net.forward(x, tau);
+        INDArray eps = epsilon(net, rec, i, x, tau);
+        if (fused(x) && fused(eps) && x.length() == eps.length()) {
+            dev.sftpg.nn.simd.MlpKernels.samplerStep(x, eps, (float) rec.a(i), (float) rec.b(i), null, 0f);
+            return;
+        }
         eps.mul(rec.b(i), scaledEps);
         x.muli(rec.a(i)).addi(scaledEps);
     }

@@ -98,6 +98,9 @@ public final class Pretrainer {
         float[] xHost = new float[batch * dim], epsHost = new float[batch * dim], tau = new float[batch];
         int[] t = new int[batch];
         INDArray diff = Nd4j.create(DataType.FLOAT, batch, dim);
+        // the batch goes into kept arrays; with the Vector API the loss and its gradient are one fused loop
+        boolean fused = dev.sftpg.nn.simd.Simd.AVAILABLE && !"false".equals(System.getProperty("sftpg.fusedMlp"));
+        INDArray xKept = Nd4j.create(DataType.FLOAT, batch, dim), epsKept = Nd4j.create(DataType.FLOAT, batch, dim);
         double[] curve = new double[(steps + logEvery - 1) / logEvery];
         if (resume != null && resume.lossCurve() != null)
             System.arraycopy(resume.lossCurve(), 0, curve, 0, Math.min(curve.length, resume.lossCurve().length));
@@ -118,13 +121,23 @@ public final class Pretrainer {
                     xHost[i * dim + d] = sqrtAbar[t[i]] * data.values()[row * dim + d] + sqrtOneMinus[t[i]] * e;
                 }
             }
-            INDArray x = Nd4j.create(xHost, new long[]{batch, dim}, DataType.FLOAT);
-            INDArray eps = Nd4j.create(epsHost, new long[]{batch, dim}, DataType.FLOAT);
-            INDArray out = net.forward(x, tau);
-            out.sub(eps, diff);
-            double norm = diff.norm2Number().doubleValue();
-            double loss = norm * norm / ((double) batch * dim);
-            net.backward(diff.muli(2.0 / ((double) batch * dim)));
+            double loss;
+            if (fused) {
+                dev.sftpg.nn.simd.MlpKernels.put(xKept, xHost);
+                dev.sftpg.nn.simd.MlpKernels.put(epsKept, epsHost);
+                INDArray out = net.forward(xKept, tau);
+                loss = dev.sftpg.nn.simd.MlpKernels.squaredErrorGradient(out, epsKept, diff, (float) (2.0 / ((double) batch * dim)))
+                        / ((double) batch * dim);
+            } else {
+                INDArray x = Nd4j.create(xHost, new long[]{batch, dim}, DataType.FLOAT);
+                INDArray eps = Nd4j.create(epsHost, new long[]{batch, dim}, DataType.FLOAT);
+                INDArray out = net.forward(x, tau);
+                out.sub(eps, diff);
+                double norm = diff.norm2Number().doubleValue();
+                loss = norm * norm / ((double) batch * dim);
+                diff.muli(2.0 / ((double) batch * dim));
+            }
+            net.backward(diff);
             opt.step();
             if (ema != null) ema.update(net.parameters());
             windowLoss += loss;
