@@ -120,11 +120,13 @@ public final class FloatKernels {
         return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
     }
 
-    private static ByteBuffer bytes(INDArray a) {
+    /** The array's memory, in native order (also {@link MlpKernels}'s). */
+    static ByteBuffer bytes(INDArray a) {
         return a.data().asNio().order(ORDER);
     }
 
-    private static int base(INDArray a) {
+    /** Byte offset of the array's first element in {@link #bytes}. */
+    static int base(INDArray a) {
         return Math.toIntExact(a.offset() * Float.BYTES);
     }
 
@@ -377,7 +379,8 @@ public final class FloatKernels {
         Parallel.rows(chunks(n), CHUNK, (from, to) -> softplus(xb, x0, yb, y0, from * CHUNK, Math.min(n, to * CHUNK)));
     }
 
-    private static void softplus(ByteBuffer xb, int x0, ByteBuffer yb, int y0, int from, int n) {
+    /** Elements from..n-1 at byte offsets x0 and y0; also one row of {@link MlpKernels}'s layers. */
+    static void softplus(ByteBuffer xb, int x0, ByteBuffer yb, int y0, int from, int n) {
         int bound = from + F.loopBound(n - from);
         int i = from;
         for (; i < bound; i += LANES) {
@@ -394,7 +397,8 @@ public final class FloatKernels {
         Parallel.rows(chunks(n), CHUNK, (from, to) -> mulSigmoid(xb, x0, gb, g0, from * CHUNK, Math.min(n, to * CHUNK)));
     }
 
-    private static void mulSigmoid(ByteBuffer xb, int x0, ByteBuffer gb, int g0, int from, int n) {
+    /** Elements from..n-1 at byte offsets x0 and g0; also one row of {@link MlpKernels}'s softplus backward. */
+    static void mulSigmoid(ByteBuffer xb, int x0, ByteBuffer gb, int g0, int from, int n) {
         int bound = from + F.loopBound(n - from);
         int i = from;
         for (; i < bound; i += LANES) {

@@ -1,5 +1,7 @@
 package dev.sftpg.nn.simd;
 
+import static dev.sftpg.nn.simd.FloatKernels.base;
+import static dev.sftpg.nn.simd.FloatKernels.bytes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -30,14 +32,6 @@ public final class MlpKernels {
     public static final int IDENTITY = 0, RELU = 1, SOFTPLUS = 2;
 
     private MlpKernels() {
-    }
-
-    private static ByteBuffer bytes(INDArray a) {
-        return a.data().asNio().order(ORDER);
-    }
-
-    private static int base(INDArray a) {
-        return Math.toIntExact(a.offset() * Float.BYTES);
     }
 
     /** Bytes from one row of a matrix (a packed one or a block of columns of one) to the next. */
@@ -99,7 +93,7 @@ public final class MlpKernels {
             }
             if (ab == null) continue;
             if (activation == RELU) relu(pb, pr, ab, ar, n);
-            else if (activation == SOFTPLUS) softplus(pb, pr, ab, ar, n);
+            else if (activation == SOFTPLUS) FloatKernels.softplus(pb, pr, ab, ar, 0, n);
             else copy(pb, pr, ab, ar, n);
         }
     }
@@ -132,7 +126,7 @@ public final class MlpKernels {
             int dr = d0 + r * rowBytes, pr = p0 + r * rowBytes, lr = l0 + r * rowBytes, or = o0 + r * rowBytes;
             int gr = g0 + (gathered ? gainRow[r] : r) * gainBytes, tr = t0 + (gathered ? gainRow[r] : r) * tBytes;
             if (activation == RELU) reluBackward(d, dr, pb, pr, n);
-            else if (activation == SOFTPLUS) softplusBackward(d, dr, pb, pr, n);
+            else if (activation == SOFTPLUS) FloatKernels.mulSigmoid(pb, pr, d, dr, 0, n); // times softplus' derivative
             if (!conditioned) {
                 sum(d, dr, sums, 0, n);
                 continue;
@@ -236,20 +230,6 @@ public final class MlpKernels {
         }
     }
 
-    /** z = softplus(x), {@link FloatKernels#softplus}'s lanes. */
-    private static void softplus(ByteBuffer x, int xo, ByteBuffer z, int zo, int n) {
-        int bound = F.loopBound(n), i = 0;
-        for (; i < bound; i += LANES) {
-            int c = i * Float.BYTES;
-            FloatVector v = load(x, xo + c);
-            v.max(0f).add(FloatKernels.log1pUnit(FloatKernels.exp(v.abs().neg()))).intoByteBuffer(z, zo + c, ORDER);
-        }
-        for (; i < n; i++) {
-            int c = i * Float.BYTES;
-            z.putFloat(zo + c, FloatKernels.softplus(x.getFloat(xo + c)));
-        }
-    }
-
     /** d = d * (pre > 0 ? 1 : 0), libnd4j's step times the gradient. */
     private static void reluBackward(ByteBuffer d, int dOff, ByteBuffer pre, int po, int n) {
         int bound = F.loopBound(n), i = 0;
@@ -262,19 +242,6 @@ public final class MlpKernels {
         for (; i < n; i++) {
             int c = i * Float.BYTES;
             d.putFloat(dOff + c, d.getFloat(dOff + c) * (pre.getFloat(po + c) > 0f ? 1f : 0f));
-        }
-    }
-
-    /** d = d / (exp(-pre) + 1): times softplus' derivative, as {@link FloatKernels#mulSigmoid}. */
-    private static void softplusBackward(ByteBuffer d, int dOff, ByteBuffer pre, int po, int n) {
-        int bound = F.loopBound(n), i = 0;
-        for (; i < bound; i += LANES) {
-            int c = i * Float.BYTES;
-            load(d, dOff + c).div(FloatKernels.exp(load(pre, po + c).neg()).add(1f)).intoByteBuffer(d, dOff + c, ORDER);
-        }
-        for (; i < n; i++) {
-            int c = i * Float.BYTES;
-            d.putFloat(dOff + c, d.getFloat(dOff + c) / (FloatKernels.exp(-pre.getFloat(po + c)) + 1f));
         }
     }
 
