@@ -242,10 +242,10 @@ public final class ConditionalMlp implements Network {
         }
         INDArray h = buf.input;
         for (int l = 0; l < layers; l++) {
-            Nd4j.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
+            Gemm.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
             buf.lin[l].addiRowVector(b[l]);
             if (conditioned[l]) {
-                Nd4j.gemm(buf.cond, g[l], buf.gamma[l], false, false, 1.0, 0.0);
+                Gemm.gemm(buf.cond, g[l], buf.gamma[l], false, false, 1.0, 0.0);
                 if (gBias[l] != null) buf.gamma[l].addiRowVector(gBias[l]);
                 buf.lin[l].mul(buf.gamma[l], buf.pre[l]);
             }
@@ -273,7 +273,7 @@ public final class ConditionalMlp implements Network {
             int c = spec.conditioning().features();
             for (int l = 0; l < layers; l++)
                 if (conditioned[l]) MlpKernels.copyRows(g[l], gainBlock[l], c, (int) g[l].size(1));
-            Nd4j.gemm(buf.cond, gainAll, buf.gammaAll, false, false, 1.0, 0.0);
+            Gemm.gemm(buf.cond, gainAll, buf.gammaAll, false, false, 1.0, 0.0);
         }
         INDArray h = buf.input;
         for (int l = 0; l < layers; l++) {
@@ -286,14 +286,14 @@ public final class ConditionalMlp implements Network {
                 MlpKernels.copyOut(w[l], spec.hidden(), width, true, smallW);
                 MlpKernels.productFewColumns(h, smallW, buf.lin[l], batch, spec.hidden(), width);
             } else {
-                Nd4j.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
+                Gemm.gemm(h, w[l], buf.lin[l], false, false, 1.0, 0.0);
             }
             INDArray gain = null;
             if (conditioned[l]) {
                 if (gathered) gain = g[l];
                 else {
                     gain = buf.gamma[l];
-                    if (!merged) Nd4j.gemm(buf.cond, g[l], gain, false, false, 1.0, 0.0);
+                    if (!merged) Gemm.gemm(buf.cond, g[l], gain, false, false, 1.0, 0.0);
                 }
             }
             MlpKernels.forward(buf.lin[l], b[l], gain, conditioned[l] && gathered ? buf.steps : null, gBias[l], buf.pre[l],
@@ -350,7 +350,7 @@ public final class ConditionalMlp implements Network {
                 MlpKernels.backward(dPre, buf.pre[l], out ? MlpKernels.IDENTITY : activationCode, gathered ? g[l] : buf.gamma[l],
                         gathered ? buf.steps : null, gBias[l], buf.lin[l], dLin, buf.scratch[l], dg[l], db[l], dgBias[l],
                         buf.batch, width, sums);
-                if (!gathered && !merged) Nd4j.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
+                if (!gathered && !merged) Gemm.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
             } else {
                 MlpKernels.backward(dPre, buf.pre[l], out ? MlpKernels.IDENTITY : activationCode, null, null, null, null, null, null,
                         null, db[l], null, buf.batch, width, sums);
@@ -364,11 +364,11 @@ public final class ConditionalMlp implements Network {
                 continue;
             }
             if (l == 0 && smallIn) MlpKernels.accumulateFewInner(in, spec.inputDim(), dLin, dw[0], buf.batch, width, smallAcc);
-            else Nd4j.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
-            if (l > 0) Nd4j.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
+            else Gemm.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
+            if (l > 0) Gemm.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
         }
         if (merged) {
-            Nd4j.gemm(buf.cond, buf.dGammaAll, dGainAll, true, false, 1.0, 0.0);
+            Gemm.gemm(buf.cond, buf.dGammaAll, dGainAll, true, false, 1.0, 0.0);
             int c = spec.conditioning().features();
             for (int l = 0; l < layers; l++)
                 if (conditioned[l]) MlpKernels.addRows(dGainBlock[l], dg[l], c, (int) dg[l].size(1));
@@ -396,13 +396,13 @@ public final class ConditionalMlp implements Network {
                 dPre.mul(buf.gamma[l], dLin);
                 // d gamma = dPre * lin (reuse the scratch buffer)
                 dPre.mul(buf.lin[l], buf.scratch[l]);
-                Nd4j.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
-                if (dgBias[l] != null) Nd4j.gemm(buf.ones, buf.scratch[l], dgBias[l], false, false, 1.0, 1.0);
+                Gemm.gemm(buf.cond, buf.scratch[l], dg[l], true, false, 1.0, 1.0);
+                if (dgBias[l] != null) Gemm.gemm(buf.ones, buf.scratch[l], dgBias[l], false, false, 1.0, 1.0);
             }
             INDArray in = l == 0 ? buf.input : buf.act[l - 1];
-            Nd4j.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
-            Nd4j.gemm(buf.ones, dLin, db[l], false, false, 1.0, 1.0);
-            if (l > 0) Nd4j.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
+            Gemm.gemm(in, dLin, dw[l], true, false, 1.0, 1.0);
+            Gemm.gemm(buf.ones, dLin, db[l], false, false, 1.0, 1.0);
+            if (l > 0) Gemm.gemm(dLin, w[l], buf.dAct[l - 1], false, true, 1.0, 0.0);
         }
     }
 }
