@@ -7,17 +7,37 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
 /**
  * Matrix products {@code c = alpha op(a) op(b) + beta c}, the one place the networks multiply matrices. Float arrays
  * packed in c order go straight to OpenBLAS's {@code cblas_sgemm}, the library libnd4j's own matmul calls; anything
  * else (double precision for the gradient checks, strided views) through {@link Nd4j#gemm}. libnd4j's op validates
  * its arguments and computes a c-ordered result into a column-major copy: measured on one thread, a 128 x 128 x 128
  * product took 130-150 us through it against 80-90 us direct, and 1280 x 256 x 256 about 3.3 ms against 2.9 ms. The
- * sums are BLAS's in either case, blocked another way (results agree to float rounding, not to the bit).
- * {@code -Dsftpg.directBlas=false} sends every product through libnd4j.
+ * sums are BLAS's in either case, blocked another way (results agree to float rounding, not to the bit). Large
+ * products use the second core (below). {@code -Dsftpg.directBlas=false} sends every product through libnd4j,
+ * {@code -Dsftpg.productThreads=1} keeps every product on its caller's thread.
  */
 public final class Gemm {
     private static final boolean DIRECT = !"false".equals(System.getProperty("sftpg.directBlas")) && probe();
+    /**
+     * Products of at least this many multiply-adds (a value step's 1280 x 256 x 256, a critic step's 256 x 256 x 256,
+     * not a pretraining step's 128 x 128 x 128) split c's rows over the caller and one helper thread when the machine
+     * has a second core: measured, a split pays only above a few milliseconds of work.
+     */
+    static final long SPLIT_MIN_MULTIPLY_ADDS = 1L << 24;
+    private static final int SPLIT_MIN_ROWS = 64;
+    /** The helper thread, or null with one core or {@code -Dsftpg.productThreads=1}. */
+    private static final ExecutorService HELPER = Runtime.getRuntime().availableProcessors() > 1
+            && !"1".equals(System.getProperty("sftpg.productThreads")) ? Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sftpg-product");
+        t.setDaemon(true);
+        return t;
+    }) : null;
 
     private Gemm() {
     }
@@ -25,6 +45,11 @@ public final class Gemm {
     /** Whether float products go to {@code cblas_sgemm} directly in this process. */
     public static boolean direct() {
         return DIRECT;
+    }
+
+    /** Whether products of at least {@link #SPLIT_MIN_MULTIPLY_ADDS} multiply-adds are split over two threads. */
+    static boolean splitsLargeProducts() {
+        return DIRECT && HELPER != null;
     }
 
     /** {@code c = alpha op(a) op(b) + beta c}, op the transpose where asked: {@link Nd4j#gemm}'s contract. */
@@ -38,14 +63,39 @@ public final class Gemm {
                         + (transposeA ? "^T" : "") + " x " + java.util.Arrays.toString(b.shape()) + (transposeB ? "^T" : "")
                         + " into " + java.util.Arrays.toString(c.shape()));
             if (m > 0 && n > 0 && k > 0) {
-                openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
-                        transposeA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                        transposeB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                        m, n, k, (float) alpha, memory(a), (int) a.size(1), memory(b), (int) b.size(1), (float) beta, memory(c), n);
+                FloatPointer pa = memory(a), pb = memory(b), pc = memory(c);
+                int lda = (int) a.size(1), ldb = (int) b.size(1);
+                if (HELPER == null || (long) m * n * k < SPLIT_MIN_MULTIPLY_ADDS || m < 2 * SPLIT_MIN_ROWS) {
+                    sgemm(transposeA, transposeB, 0, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc);
+                    return;
+                }
+                // the rows of c in two parts, the second on the helper thread: each part is the same sums over k
+                int half = m / 2;
+                Future<?> second = HELPER.submit(() -> sgemm(transposeA, transposeB, half, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc));
+                sgemm(transposeA, transposeB, 0, half, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc);
+                try {
+                    second.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted in a matrix product", e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("a matrix product failed", e.getCause());
+                }
                 return;
             }
         }
         Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+    }
+
+    /** Rows {@code from..to-1} of c: a's rows (its columns when transposed) from {@code from}, all of b. */
+    private static void sgemm(boolean transposeA, boolean transposeB, int from, int to, int n, int k, float alpha,
+                              FloatPointer a, int lda, FloatPointer b, int ldb, float beta, FloatPointer c) {
+        FloatPointer aRows = from == 0 ? a : new FloatPointer(a).position(a.position() + (transposeA ? from : (long) from * lda));
+        FloatPointer cRows = from == 0 ? c : new FloatPointer(c).position(c.position() + (long) from * n);
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                transposeA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                transposeB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                to - from, n, k, alpha, aRows, lda, b, ldb, beta, cRows, n);
     }
 
     private static boolean packedFloatMatrix(INDArray x) {

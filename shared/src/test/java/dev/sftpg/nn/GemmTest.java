@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The direct {@code cblas_sgemm} path against the same product in double precision: every transposition, alpha and
  * accumulation into c, operands that are views at an offset into a larger buffer (as parameters are in the flat
- * store), and the fallback through libnd4j for arrays it cannot address.
+ * store), products large enough to be split over two threads, and the fallback through libnd4j for arrays it cannot
+ * address.
  */
 class GemmTest {
 
@@ -49,10 +50,13 @@ class GemmTest {
     void theDirectPathIsTakenOnThisPlatform() {
         if ("amd64".equals(System.getProperty("os.arch")) && !"false".equals(System.getProperty("sftpg.directBlas")))
             assertTrue(Gemm.direct(), "cblas_sgemm did not link or gave a wrong 2 x 2 product");
+        if (Gemm.direct() && Runtime.getRuntime().availableProcessors() > 1 && !"1".equals(System.getProperty("sftpg.productThreads")))
+            assertTrue(Gemm.splitsLargeProducts(), "large products stay on one thread on a machine with a second core");
     }
 
     @ParameterizedTest
-    @CsvSource({"false,false,128,128,128", "true,false,128,33,7", "false,true,37,128,129", "true,true,5,9,3", "false,false,1280,256,17"})
+    @CsvSource({"false,false,128,128,128", "true,false,128,33,7", "false,true,37,128,129", "true,true,5,9,3", "false,false,1280,256,17",
+            "false,false,1280,256,256", "true,false,256,1280,256", "false,true,1280,256,256", "true,true,300,256,256"})
     void floatProductsMatchDoublePrecision(boolean ta, boolean tb, int m, int k, int n) {
         SplittableRandom rng = new SplittableRandom(m * 31L + k * 7L + n);
         INDArray a = random(rng, DataType.DOUBLE, ta ? k : m, ta ? m : k), b = random(rng, DataType.DOUBLE, tb ? n : k, tb ? k : n);
