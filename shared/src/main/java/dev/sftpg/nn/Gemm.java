@@ -114,7 +114,6 @@ public final class Gemm {
     /** The direct path is taken only if the library links and gives a known 2 x 2 product (off any other platform). */
     private static boolean probe() {
         try {
-            Nd4jRuntime.configure();
             INDArray a = Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}});
             INDArray c = Nd4j.createFromArray(new float[][]{{1, 1}, {1, 1}});
             openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,

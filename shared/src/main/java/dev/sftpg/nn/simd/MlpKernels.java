@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * Fused loops of the 2-D MLPs ({@code ConditionalMlp}) and their training steps over the native memory of packed
  * float arrays, in SIMD through the (incubating) Vector API: what libnd4j does as one op per bias, gain, product,
  * activation and derivative, each paying its call overhead on a 128 x 128 array, is one pass per layer and
- * direction here; the matrix products stay libnd4j/BLAS calls. Layers are addressed as {@code rows x n} row-major
+ * direction here; the matrix products are OpenBLAS calls ({@code Gemm}). Layers are addressed as {@code rows x n} row-major
  * blocks (a gain may be a block of columns of a wider matrix). Load this class only when {@link Simd#AVAILABLE}.
  * <p>
  * The element-wise results are the bits of the libnd4j ops they replace (the same IEEE operations in the same order:
