@@ -58,7 +58,8 @@ class ImageTaskSystemTest {
 
         // the dashboard's sample panel is a grid of images beside real ones
         JsonObject samples = DashboardSamples.await(HTTP_PORT, run, 200);
-        if (samples == null) fail("no samples on the dashboard\n" + err.toString(StandardCharsets.UTF_8) + dashErr.toString(StandardCharsets.UTF_8));
+        if (samples == null) fail("no samples on the dashboard\n" + err.toString(StandardCharsets.UTF_8) + dashErr.toString(StandardCharsets.UTF_8)
+                + DashboardSamples.whatWasSeen());
         assertEquals("images", samples.getJsonObject("data").getString("kind"));
         assertEquals("images", samples.getJsonObject("samples").getString("kind"));
         BufferedImage grid = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(samples.getJsonObject("samples").getString("png"))));

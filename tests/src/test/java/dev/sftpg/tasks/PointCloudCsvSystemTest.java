@@ -61,7 +61,7 @@ class PointCloudCsvSystemTest {
 
         // the dashboard draws the cloud by its first two coordinates, whatever its dimension
         JsonObject samples = DashboardSamples.await(port, run, 240);
-        if (samples == null) fail("no samples on the dashboard (last seen: " + DashboardSamples.lastSeen() + ")\n" + err.toString(StandardCharsets.UTF_8));
+        if (samples == null) fail("no samples on the dashboard\n" + err.toString(StandardCharsets.UTF_8) + DashboardSamples.whatWasSeen());
         JsonObject data = samples.getJsonObject("data"), policy = samples.getJsonObject("samples");
         assertEquals("points", data.getString("kind"));
         assertEquals(new JsonArray().add(columns), data.getJsonArray("shape"));
