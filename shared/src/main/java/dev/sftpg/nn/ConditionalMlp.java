@@ -52,10 +52,33 @@ public final class ConditionalMlp implements Network {
     private final int gainWidth;
     private INDArray gainAll, dGainAll;
     private INDArray[] gainBlock, dGainBlock;
+    /**
+     * Batches whose hidden layers take at least {@link Gemm#SPLIT_MIN_MULTIPLY_ADDS} multiply-adds each (a value step's
+     * 1280 rows of 256, a critic step's 256 of 256; not a pretraining step's 128 of 128) run as two halves of rows at
+     * once, the second through {@link #partner} on the second core ({@link SecondCore#inParallel}): the element-wise loops are
+     * split too, not only the products. The halves are the same arithmetic with or without a second core (one after the
+     * other then), so a run's numbers do not depend on the machine; {@code -Dsftpg.splitBatches=false} keeps batches whole.
+     */
+    private static final boolean SPLIT_BATCHES = !"false".equals(System.getProperty("sftpg.splitBatches"));
+    private static final int SPLIT_MIN_ROWS = 128;
+    private final boolean isPartner;
+    /** The network that takes the second half of a split batch: this one's parameters, its own gradients. */
+    private ConditionalMlp partner;
+    /** While this network computes half of a split batch (which is not split again). */
+    private boolean onePart;
+    /** Rows of the first half when the last forward was split, else 0. */
+    private int lastSplitRows;
+    /** A split forward's output, both halves' rows, by batch size. */
+    private final Map<Integer, INDArray> joinedOutputs = new LinkedHashMap<>(8, 0.75f, true);
     /** Sinusoidal features of integer times already seen (a pretraining batch draws from T of them), by time. */
     private float[][] featureRows = new float[0][];
 
     public ConditionalMlp(MlpSpec spec, DataType dtype, long seed) {
+        this(spec, dtype, seed, null);
+    }
+
+    /** With {@code shared} non-null, a partner: the parameters of {@code shared}, gradients and buffers of its own. */
+    private ConditionalMlp(MlpSpec spec, DataType dtype, long seed, ParameterStore shared) {
         this.spec = spec;
         this.layers = spec.hiddenLayers() + 1;
         ParameterStore.Builder pb = new ParameterStore.Builder();
@@ -80,7 +103,8 @@ public final class ConditionalMlp implements Network {
                 }
             }
         }
-        store = pb.build(dtype, seed);
+        store = shared == null ? pb.build(dtype, seed) : shared.sharingParameters();
+        isPartner = shared != null;
         fused = dtype == DataType.FLOAT && Simd.AVAILABLE && !"false".equals(System.getProperty("sftpg.fusedMlp"));
         gathered = fused && spec.conditioning() instanceof TimeConditioning.OneHot;
         activationCode = switch (spec.activation()) {
@@ -231,6 +255,8 @@ public final class ConditionalMlp implements Network {
         if (x.rank() != 2 || x.size(1) != spec.inputDim())
             throw new IllegalArgumentException("network expects input [B, " + spec.inputDim() + "], got " + java.util.Arrays.toString(x.shape()));
         int batch = (int) x.size(0);
+        lastSplitRows = 0;
+        if (splits(batch)) return forwardHalves(x, tau, batch);
         Buffers buf = buffersFor(batch);
         buf.input = x.dataType() == store.dataType() ? x : x.castTo(store.dataType());
         if (fused) return forwardFused(buf, batch, tau);
@@ -254,6 +280,63 @@ public final class ConditionalMlp implements Network {
         }
         last = buf;
         return h;
+    }
+
+    /** Whether the last forward ran as two halves (for tests). */
+    boolean lastForwardSplit() {
+        return lastSplitRows > 0;
+    }
+
+    private boolean splits(int batch) {
+        return SPLIT_BATCHES && fused && !isPartner && !onePart && batch >= 2 * SPLIT_MIN_ROWS
+                && (long) batch * spec.hidden() * spec.hidden() >= Gemm.SPLIT_MIN_MULTIPLY_ADDS;
+    }
+
+    private static INDArray rows(INDArray x, int from, int to) {
+        return x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all());
+    }
+
+    /** The first half of the rows through this network, the second through the partner at the same time. */
+    private INDArray forwardHalves(INDArray x, float[] tau, int batch) {
+        if (tau != null && tau.length < batch)
+            throw new IllegalArgumentException("this network is time-conditioned: give one time input per row");
+        if (partner == null) partner = new ConditionalMlp(spec, store.dataType(), 0, store);
+        int half = batch / 2;
+        INDArray first = rows(x, 0, half), second = rows(x, half, batch);
+        float[] secondTau = tau == null ? null : java.util.Arrays.copyOfRange(tau, half, batch);
+        INDArray[] out = new INDArray[2];
+        onePart = true;
+        partner.onePart = true;
+        try {
+            SecondCore.inParallel(() -> out[0] = forward(first, tau), () -> out[1] = partner.forward(second, secondTau));
+        } finally {
+            onePart = false;
+        }
+        INDArray joined = joinedOutputs.get(batch);
+        if (joined == null) {
+            if (joinedOutputs.size() >= MAX_CACHED_BATCH_SIZES) joinedOutputs.remove(joinedOutputs.keySet().iterator().next());
+            joined = Nd4j.create(store.dataType(), batch, spec.outputDim());
+            joinedOutputs.put(batch, joined);
+        }
+        MlpKernels.copyRows(out[0], rows(joined, 0, half), half, spec.outputDim());
+        MlpKernels.copyRows(out[1], rows(joined, half, batch), batch - half, spec.outputDim());
+        lastSplitRows = half;
+        return joined;
+    }
+
+    /** Backward through both halves at once; the partner's gradients are then added to this network's. */
+    private void backwardHalves(INDArray gradOut, int batch) {
+        int half = lastSplitRows;
+        INDArray first = rows(gradOut, 0, half), second = rows(gradOut, half, batch);
+        onePart = true;
+        try {
+            SecondCore.inParallel(() -> backwardWhole(first), () -> partner.backward(second));
+        } finally {
+            onePart = false;
+        }
+        INDArray mine = store.flatGrads(), theirs = partner.store.flatGrads();
+        MlpKernels.addRows(theirs, mine, 1, (int) mine.length());
+        partner.store.zeroGrads();
     }
 
     private INDArray forwardFused(Buffers buf, int batch, float[] tau) {
@@ -377,6 +460,16 @@ public final class ConditionalMlp implements Network {
 
     @Override
     public void backward(INDArray gradOut) {
+        if (lastSplitRows > 0) {
+            int batch = lastSplitRows + (int) partner.last.batch;
+            if (gradOut.size(0) != batch) throw new IllegalStateException("backward needs a forward of the same batch size first");
+            backwardHalves(gradOut.dataType() == DataType.FLOAT ? gradOut : gradOut.castTo(DataType.FLOAT), batch);
+            return;
+        }
+        backwardWhole(gradOut);
+    }
+
+    private void backwardWhole(INDArray gradOut) {
         Buffers buf = last;
         if (buf == null || gradOut.size(0) != buf.batch)
             throw new IllegalStateException("backward needs a forward of the same batch size first");

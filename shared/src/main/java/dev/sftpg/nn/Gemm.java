@@ -7,10 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Matrix products {@code c = alpha op(a) op(b) + beta c}, the one place the networks multiply matrices. Float arrays
@@ -26,18 +22,11 @@ public final class Gemm {
     private static final boolean DIRECT = !"false".equals(System.getProperty("sftpg.directBlas")) && probe();
     /**
      * Products of at least this many multiply-adds (a value step's 1280 x 256 x 256, a critic step's 256 x 256 x 256,
-     * not a pretraining step's 128 x 128 x 128) split c's rows over the caller and one helper thread when the machine
-     * has a second core: measured, a split pays only above a few milliseconds of work.
+     * not a pretraining step's 128 x 128 x 128) are computed as two halves of c's rows, the second on the
+     * {@link SecondCore} when it is free: measured, handing work over pays only above a few milliseconds of it.
      */
     static final long SPLIT_MIN_MULTIPLY_ADDS = 1L << 24;
     private static final int SPLIT_MIN_ROWS = 64;
-    /** The helper thread, or null with one core or {@code -Dsftpg.productThreads=1}. */
-    private static final ExecutorService HELPER = Runtime.getRuntime().availableProcessors() > 1
-            && !"1".equals(System.getProperty("sftpg.productThreads")) ? Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "sftpg-product");
-        t.setDaemon(true);
-        return t;
-    }) : null;
 
     private Gemm() {
     }
@@ -47,9 +36,9 @@ public final class Gemm {
         return DIRECT;
     }
 
-    /** Whether products of at least {@link #SPLIT_MIN_MULTIPLY_ADDS} multiply-adds are split over two threads. */
+    /** Whether products of at least {@link #SPLIT_MIN_MULTIPLY_ADDS} multiply-adds can use two threads. */
     static boolean splitsLargeProducts() {
-        return DIRECT && HELPER != null;
+        return DIRECT && SecondCore.exists();
     }
 
     /** {@code c = alpha op(a) op(b) + beta c}, op the transpose where asked: {@link Nd4j#gemm}'s contract. */
@@ -65,22 +54,14 @@ public final class Gemm {
             if (m > 0 && n > 0 && k > 0) {
                 FloatPointer pa = memory(a), pb = memory(b), pc = memory(c);
                 int lda = (int) a.size(1), ldb = (int) b.size(1);
-                if (HELPER == null || (long) m * n * k < SPLIT_MIN_MULTIPLY_ADDS || m < 2 * SPLIT_MIN_ROWS) {
+                if ((long) m * n * k < SPLIT_MIN_MULTIPLY_ADDS || m < 2 * SPLIT_MIN_ROWS) {
                     sgemm(transposeA, transposeB, 0, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc);
                     return;
                 }
-                // the rows of c in two parts, the second on the helper thread: each part is the same sums over k
+                // always the rows of c in two parts, so the bits do not depend on whether the second core was free for the second
                 int half = m / 2;
-                Future<?> second = HELPER.submit(() -> sgemm(transposeA, transposeB, half, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc));
-                sgemm(transposeA, transposeB, 0, half, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc);
-                try {
-                    second.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted in a matrix product", e);
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("a matrix product failed", e.getCause());
-                }
+                SecondCore.inParallel(() -> sgemm(transposeA, transposeB, 0, half, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc),
+                        () -> sgemm(transposeA, transposeB, half, m, n, k, (float) alpha, pa, lda, pb, ldb, (float) beta, pc));
                 return;
             }
         }

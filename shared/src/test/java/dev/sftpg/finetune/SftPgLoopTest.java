@@ -64,6 +64,33 @@ class SftPgLoopTest {
         assertEquals(0.5 * setup.policyLr(5), loop.policy().optimizer().learningRate(), 1e-15);
     }
 
+    /**
+     * At the preset's own sizes the value and critic batches run as halves on two threads and the next rollout is drawn
+     * on the second core while a batch trains, each wherever a thread is free: none of it may change a bit.
+     */
+    @Test
+    void drawingTheNextRolloutAheadAndSplittingBatchesChangeNoBit() {
+        Config full = ConfigLoader.load("swissroll-reference", List.of(), Map.of());
+        Samples data = new Diffusion(full).dataSource().sample(2000, 0);
+        Network pretrained = new Diffusion(full).epsilonSpec(SampleShape.vector(2)).build(3);
+        SftPgLoop ahead = new SftPgLoop(new SftPgSetup(full, SampleShape.vector(2)), pretrained, data);
+        System.setProperty("sftpg.rolloutAhead", "false");
+        SftPgLoop inTurn;
+        try {
+            inTurn = new SftPgLoop(new SftPgSetup(full, SampleShape.vector(2)), pretrained, data);
+        } finally {
+            System.clearProperty("sftpg.rolloutAhead");
+        }
+        for (int k = 0; k < 12; k++) {
+            SftPgLoop.BatchResult a = ahead.step(), b = inTurn.step();
+            assertEquals(b.critic().ipm(), a.critic().ipm(), 0.0, "batch " + k);
+            assertEquals(b.value().loss(), a.value().loss(), 0.0, "batch " + k);
+        }
+        assertArrayEquals(inTurn.policy().weights(), ahead.policy().weights());
+        assertArrayEquals(inTurn.value().network().parameters().toFloats(), ahead.value().network().parameters().toFloats());
+        assertArrayEquals(inTurn.critic().network().parameters().toFloats(), ahead.critic().network().parameters().toFloats());
+    }
+
     @Test
     void theLoopIsDeterministicGivenItsSeeds() {
         Samples data = new Diffusion(CONFIG).dataSource().sample(500, 0);
